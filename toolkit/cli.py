@@ -1,0 +1,126 @@
+"""The click layer: parse options, hand them to `toolkit.commands.<name>.run`, exit with its code.
+
+Command modules are imported only when their command runs, so `toolkit --help` and `toolkit diff`
+never import dvc, scikit-learn or requests.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from toolkit import __version__
+
+
+def _dispatch(name: str, **kwargs: Any) -> None:
+    module = importlib.import_module(f"toolkit.commands.{name}")
+    code = module.run(environ=os.environ, cwd=Path.cwd(), **kwargs)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="toolkit")
+@click.option("-q", "--quiet", is_flag=True, help="Print only results and errors.")
+def cli(quiet: bool) -> None:
+    """GitOps CI/CD for machine-learning repos: scaffold, reproduce, diff, gate and report."""
+    from toolkit.output import set_quiet
+
+    set_quiet(quiet)
+
+
+@cli.command(short_help="Scaffold a DVC + scikit-learn project with CI workflows.")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Write into a non-empty folder (never overwrites files).")
+@click.option("--no-git", is_flag=True, help="Do not run git init, dvc init or the first commit.")
+def new(path: Path, force: bool, no_git: bool) -> None:
+    """Scaffold a DVC-tracked scikit-learn project at PATH."""
+    _dispatch("new", path=path, force=force, no_git=no_git)
+
+
+@cli.command(short_help="Reproduce the DVC pipeline (dvc repro).")
+@click.option("--pull", is_flag=True, help="Pull what the stages need from the DVC remote first.")
+@click.option("--push", is_flag=True, help="Push outputs to the DVC remote afterwards.")
+def repro(pull: bool, push: bool) -> None:
+    """Reproduce the pipeline with `dvc repro`, pulling and pushing the cache when asked."""
+    _dispatch("repro", pull=pull, push=push)
+
+
+_base = click.option("--base", metavar="REV", help="Base revision (default: PR base, main, origin/main).")
+_head = click.option("--head", metavar="REV", help="Head revision (default: the workspace).")
+
+
+@cli.command(short_help="Diff metrics and params between two revisions.")
+@_base
+@_head
+@click.option("--all", "show_all", is_flag=True, help="Include unchanged keys.")
+@click.option("--json", "fmt", flag_value="json", help="Print JSON (dvc metrics diff --json shape).")
+@click.option("--md", "fmt", flag_value="md", help="Print a Markdown table.")
+def diff(base: str | None, head: str | None, show_all: bool, fmt: str | None) -> None:
+    """Compare metrics and params of two revisions (base vs head)."""
+    _dispatch("diff", base=base, head=head, show_all=show_all, fmt=fmt or "table")
+
+
+@cli.command(short_help="Render the Markdown report (metrics, params, plots, gates).")
+@_base
+@_head
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report to FILE.")
+def report(base: str | None, head: str | None, output: Path | None) -> None:
+    """Render the pull-request report as Markdown."""
+    _dispatch("report", base=base, head=head, output=output)
+
+
+@cli.command(short_help="Evaluate the quality gates of toolkit.yaml (exit 3 on failure).")
+@_base
+@_head
+def gates(base: str | None, head: str | None) -> None:
+    """Evaluate the gates in toolkit.yaml; exit 3 when one fails."""
+    _dispatch("gates", base=base, head=head)
+
+
+@cli.command(short_help="Create or update the one report comment on a pull request.")
+@click.option(
+    "--body-file",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Markdown file with the report ('-' for stdin).",
+)
+@click.option("--pr", type=click.IntRange(min=1), help="PR number (default: from the event).")
+def comment(body_file: Path, pr: int | None) -> None:
+    """Keep exactly one report comment on the pull request up to date."""
+    _dispatch("comment", body_file=body_file, pr=pr)
+
+
+@cli.command(short_help="Run the whole pull-request check (repro, diff, gates, report, comment).")
+@_base
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Also write the report to FILE (default: toolkit-report.md in the temp folder).",
+)
+def ci(base: str | None, output: Path | None) -> None:
+    """The whole PR check; posts in GitHub Actions, prints elsewhere."""
+    _dispatch("ci", base=base, output=output)
+
+
+def main() -> None:
+    """Console-script entry point; unexpected errors become one line, not a traceback."""
+    try:
+        cli.main(prog_name="toolkit", standalone_mode=True)
+    except KeyboardInterrupt:  # pragma: no cover - interactive only
+        sys.stderr.write("Aborted.\n")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - last line of defence, see below
+        # Anything a user can cause is a ToolkitError; reaching here is a bug in the toolkit.
+        if os.environ.get("TOOLKIT_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"Error: unexpected {type(exc).__name__}: {exc}. This is a bug in mlops-toolkit; "
+            "rerun with TOOLKIT_DEBUG=1 for the traceback and report it.\n"
+        )
+        sys.exit(1)

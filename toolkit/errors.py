@@ -1,0 +1,43 @@
+"""The toolkit's error hierarchy: anything a user can cause is a ToolkitError (exit 1, no traceback)."""
+
+from __future__ import annotations
+
+import click
+
+
+class ToolkitError(click.ClickException):
+    """An error the user can fix; click prints `Error: <message>` on stderr and exits 1."""
+
+    exit_code = 1
+
+
+class ConfigError(ToolkitError):
+    """A malformed or inconsistent toolkit.yaml (or other setting)."""
+
+
+class GitError(ToolkitError):
+    """git is missing or a git command failed."""
+
+
+class RevisionError(GitError):
+    """A revision that cannot be resolved or fetched."""
+
+
+class MetricsFileError(ToolkitError):
+    """A metrics, params or plots file that cannot be parsed."""
+
+
+class DvcError(ToolkitError):
+    """dvc is missing, a dvc.yaml/dvc.lock is malformed, or a dvc command failed."""
+
+
+class ScaffoldError(ToolkitError):
+    """`toolkit new` cannot create the project."""
+
+
+class GateError(ToolkitError):
+    """A gate that cannot be evaluated (unknown or ambiguous metric, bad rule)."""
+
+
+class GitHubError(ToolkitError):
+    """The GitHub API refused or failed a request."""

@@ -1,0 +1,61 @@
+"""All console output goes through here, so colour, `::group::` folding and quiet mode live in one place."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator, Mapping
+
+_quiet = False
+
+
+def set_quiet(quiet: bool) -> None:
+    """Silence informational lines (errors and the command's own result still print)."""
+    global _quiet
+    _quiet = quiet
+
+
+def in_github_actions(environ: Mapping[str, str] | None = None) -> bool:
+    """True inside a GitHub Actions job (GITHUB_ACTIONS=true), whatever CI says."""
+    env = os.environ if environ is None else environ
+    return env.get("GITHUB_ACTIONS") == "true"
+
+
+def write(text: str = "") -> None:
+    """Write `text` as-is to stdout (a command's result: always printed)."""
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def write_line(text: str = "") -> None:
+    """Write one line to stdout (a command's result: always printed)."""
+    write(text + "\n")
+
+
+def info(text: str) -> None:
+    """An informational line on stderr, hidden by quiet mode."""
+    if not _quiet:
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+
+def warn(text: str) -> None:
+    """A warning line on stderr."""
+    sys.stderr.write(f"Warning: {text}\n")
+    sys.stderr.flush()
+
+
+@contextlib.contextmanager
+def group(title: str, environ: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Fold what is printed inside into a collapsible group in GitHub Actions logs."""
+    folded = in_github_actions(environ)
+    if folded:
+        write_line(f"::group::{title}")
+    else:
+        info(f"== {title}")
+    try:
+        yield
+    finally:
+        if folded:
+            write_line("::endgroup::")

@@ -1,0 +1,141 @@
+"""The plain data that flows between diff, gates, report and ci.
+
+Nothing here touches git, dvc, the network or files; every other module agrees on these shapes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Direction = Literal["higher", "lower"]
+Status = Literal["added", "removed", "modified", "unchanged"]
+ProblemKind = Literal["missing", "not-in-cache", "unreadable"]
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One side of a comparison: a commit, or the workspace."""
+
+    name: str  # as the user or the event named it: "main", "HEAD~1", a sha, "workspace"
+    sha: str | None  # the full commit sha; None for the workspace
+
+    @property
+    def is_workspace(self) -> bool:
+        """True for the working tree (uncommitted files included)."""
+        return self.sha is None
+
+    @property
+    def short(self) -> str:
+        """Seven hex digits, or "workspace"."""
+        return self.sha[:7] if self.sha else "workspace"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One key of one metrics or params file, compared between base and head."""
+
+    path: str  # file path relative to the repo root, with forward slashes
+    key: str  # nested keys joined with "."
+    old: Any  # the value at base (JSON-able); None when absent there (see status)
+    new: Any  # the value at head; None when absent there
+    status: Status
+    diff: float | int | None = None  # new - old, only when both are numbers (bools are not)
+    rel: float | None = None  # diff / abs(old); None when old is 0 or diff is None
+    direction: Direction | None = None  # metrics only: which way is better
+    improved: bool | None = None  # metrics only: True better, False worse, None no numeric change
+
+    def to_json(self) -> dict[str, Any]:
+        """DVC's `old`/`new`/`diff` (diff only for numbers) plus our extra fields."""
+        out: dict[str, Any] = {"old": self.old, "new": self.new}
+        if self.diff is not None:
+            out["diff"] = self.diff
+        out["status"] = self.status
+        if self.rel is not None:
+            out["rel"] = self.rel
+        if self.direction is not None:
+            out["direction"] = self.direction
+        if self.improved is not None:
+            out["improved"] = self.improved
+        return out
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A declared file that could not be read at one revision (reported, never skipped silently)."""
+
+    path: str
+    revision: str  # Revision.name
+    kind: ProblemKind
+    message: str  # one sentence naming the file, the revision and the fix
+
+
+@dataclass(frozen=True)
+class PlotDef:
+    """A plot declared in a dvc.yaml (stage `plots:` output or top-level `plots:`)."""
+
+    id: str  # the plot's name: its data file, or the top-level plot id
+    path: str  # data file relative to the repo root
+    x: str | None = None  # field on the x axis (None: DVC's default, the row index "step")
+    y: tuple[str, ...] = ()  # fields on the y axis (empty: the last field of the rows)
+    template: str | None = None  # DVC template: linear, simple, scatter, confusion, bar_horizontal, ...
+    title: str | None = None
+    x_label: str | None = None
+    y_label: str | None = None
+    image: bool = False  # True for .png/.jpg/.svg/... (listed, never uploaded anywhere)
+
+
+@dataclass(frozen=True)
+class PlotData:
+    """A plot's rows at base and head (None where the file is absent at that revision)."""
+
+    definition: PlotDef
+    base: list[dict[str, Any]] | None
+    head: list[dict[str, Any]] | None
+
+
+@dataclass
+class Comparison:
+    """Everything `toolkit diff` knows about two revisions."""
+
+    base: Revision
+    head: Revision
+    metrics: list[Entry]  # every key present at either revision, unchanged ones included
+    params: list[Entry]
+    problems: list[Problem] = field(default_factory=list)
+    plots: list[PlotData] = field(default_factory=list)  # filled only when asked for
+
+    def to_json(self, *, all: bool = False) -> dict[str, Any]:
+        """`{"metrics": {PATH: {KEY: {...}}}, "params": {...}}`, unchanged keys only with all."""
+        out: dict[str, Any] = {"metrics": {}, "params": {}}
+        for section, entries in (("metrics", self.metrics), ("params", self.params)):
+            for e in entries:
+                if e.status == "unchanged" and not all:
+                    continue
+                out[section].setdefault(e.path, {})[e.key] = e.to_json()
+        return out
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """One quality gate evaluated on a comparison."""
+
+    metric: str  # as written in toolkit.yaml ("roc_auc" or "eval/metrics.json:latency_ms")
+    path: str | None  # the resolved metrics file (None when it could not be resolved)
+    key: str | None  # the resolved key
+    rule: str  # human-readable rule: "max_drop 0.01", "min 0.9", "max 50"
+    base: Any  # the metric's value at base (None if absent)
+    head: Any  # the metric's value at head (None if absent)
+    passed: bool
+    reason: str  # one sentence for logs and annotations, e.g. "roc_auc fell by 0.02 (max_drop 0.01)"
+    line: int | None = None  # line of the gate in toolkit.yaml, for annotations
+
+
+@dataclass(frozen=True)
+class ReproResult:
+    """What `dvc repro` did."""
+
+    ran: tuple[str, ...]  # stages that ran
+    skipped: tuple[str, ...]  # stages that were up to date (or restored from the run-cache)
+    seconds: float
+    log: str = ""
