@@ -65,7 +65,7 @@ def diff(base: str | None, head: str | None, show_all: bool, fmt: str | None) ->
     _dispatch("diff", base=base, head=head, show_all=show_all, fmt=fmt or "table")
 
 
-@cli.command(short_help="Render the Markdown report (metrics, params, plots, gates).")
+@cli.command(short_help="Render the Markdown report: metrics, params, plots, gates.")
 @_base
 @_head
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report to FILE.")
@@ -95,7 +95,7 @@ def comment(body_file: Path, pr: int | None) -> None:
     _dispatch("comment", body_file=body_file, pr=pr)
 
 
-@cli.command(short_help="Run the whole pull-request check (repro, diff, gates, report, comment).")
+@cli.command(short_help="The whole PR check: repro, diff, gates, report, comment.")
 @_base
 @click.option(
     "-o",
@@ -115,7 +115,7 @@ def main() -> None:
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         sys.stderr.write("Aborted.\n")
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - last line of defence, see below
+    except Exception as exc:
         # Anything a user can cause is a ToolkitError; reaching here is a bug in the toolkit.
         if os.environ.get("TOOLKIT_DEBUG"):
             raise

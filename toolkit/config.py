@@ -88,6 +88,9 @@ def load_config(root: Path) -> Config:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or "invalid YAML"
         line = mark.line + 1 if mark is not None else None
+        context = getattr(exc, "context_mark", None)
+        if context is not None and context.line + 1 != line:
+            problem = f"{problem} (for what starts on line {context.line + 1})"
         raise _fail(path, line, f"{problem}; fix the YAML syntax there.") from None
     if data is None:
         return Config(path=path)
@@ -168,7 +171,9 @@ def _report(path: Path, raw: Any, lines: dict[str, int]) -> ReportOptions:
     defaults = ReportOptions()
     unknown = set(raw) - {"id", "plots", "dag", "max_rows"}
     if unknown:
-        raise _fail(path, line, f"unknown report option(s) {sorted(unknown)}; expected id, plots, dag, max_rows.")
+        raise _fail(
+            path, line, f"unknown report option(s) {sorted(unknown)}; expected id, plots, dag, max_rows."
+        )
     report_id = raw.get("id", defaults.id)
     if not isinstance(report_id, str) or not _REPORT_ID.match(report_id):
         raise _fail(path, line, "`report.id` must be 1-64 letters, digits, `_`, `.` or `-`.")

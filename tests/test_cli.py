@@ -1,0 +1,61 @@
+"""The click layer: help, version, python -m, and the import budget of light commands."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from toolkit.cli import cli
+
+COMMANDS = ("new", "repro", "diff", "report", "gates", "comment", "ci")
+HEAVY = ("dvc", "sklearn", "requests")
+
+
+def test_help_lists_every_command_with_a_purpose() -> None:
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    lines = result.output.split("Commands:", 1)[1].strip("\n").splitlines()
+    listed = {line.split()[0]: line for line in lines if line[:2] == "  " and line[2:3] != " "}
+    for name in COMMANDS:
+        assert name in listed, name
+        assert len(listed[name].split()) > 2, f"{name} has no one-line purpose"
+
+
+def _imported_after(code: str) -> set[str]:
+    probe = f"import sys\n{code}\nprint(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+def test_help_imports_no_heavy_package() -> None:
+    code = (
+        "from toolkit.cli import cli\n"
+        "try:\n    cli.main(['--help'], standalone_mode=False)\nexcept SystemExit:\n    pass"
+    )
+    loaded = _imported_after(code)
+    assert "toolkit" in loaded  # the probe really ran the CLI
+    assert not loaded & set(HEAVY), loaded & set(HEAVY)
+
+
+def test_python_dash_m_toolkit_runs() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "toolkit", "--version"], capture_output=True, text=True
+    )
+    assert proc.returncode == 0
+    assert "toolkit, version" in proc.stdout
+
+
+def test_unknown_option_is_a_usage_error() -> None:
+    result = CliRunner().invoke(cli, ["diff", "--no-such-option"])
+    assert result.exit_code == 2
+    assert "No such option" in result.output
+
+
+def test_json_and_md_are_exclusive_formats() -> None:
+    # --json and --md share one destination: the last one given wins, neither is silently ignored.
+    from toolkit.cli import diff
+
+    fmt_params = [p for p in diff.params if getattr(p, "name", "") == "fmt"]
+    assert {p.flag_value for p in fmt_params} == {"json", "md"}  # type: ignore[attr-defined]

@@ -1,0 +1,89 @@
+"""toolkit.yaml: defaults, settings, direction inference and errors that name the line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from toolkit.config import Config, infer_direction, load_config
+from toolkit.errors import ConfigError
+
+
+def test_missing_file_is_the_default(tmp_path: Path) -> None:
+    cfg = load_config(tmp_path)
+    assert cfg == Config()
+    assert cfg.report.id == "default"
+
+
+def test_full_file(tmp_path: Path) -> None:
+    (tmp_path / "toolkit.yaml").write_text(
+        "base: develop\n"
+        "gates:\n"
+        "  - metric: roc_auc\n"
+        "    max_drop: 0.01\n"
+        "  - metric: eval/metrics.json:latency_ms\n"
+        "    max: 50\n"
+        "metrics:\n"
+        "  throughput: {direction: higher}\n"
+        "  eval/metrics.json:score: lower\n"
+        "report:\n"
+        "  id: nightly\n"
+        "  plots: false\n"
+    )
+    cfg = load_config(tmp_path)
+    assert cfg.base == "develop"
+    assert [g.line for g in cfg.gates] == [3, 5]
+    assert cfg.gates[1].spec == {"metric": "eval/metrics.json:latency_ms", "max": 50}
+    assert cfg.report.id == "nightly" and cfg.report.plots is False and cfg.report.dag is True
+    assert cfg.direction_for("eval/metrics.json", "score") == "lower"
+    assert cfg.direction_for("other.json", "score") == "higher"
+    assert cfg.direction_for("x.json", "throughput") == "higher"
+    assert cfg.direction_for("x.json", "val.loss") == "lower"
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("roc_auc", "higher"),
+        ("accuracy", "higher"),
+        ("log_loss", "lower"),
+        ("train.logloss", "lower"),
+        ("rmse", "lower"),
+        ("mean_absolute_error", "lower"),
+        ("latency_ms", "lower"),
+        ("fit_time", "lower"),
+        ("model_size", "lower"),
+        ("precision", "higher"),
+    ],
+)
+def test_infer_direction(key: str, expected: str) -> None:
+    assert infer_direction(key) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("gates:\n  - metric: [unclosed\n", "line 2"),
+        ("gates: {metric: x}\n", "line 1"),
+        ("gates:\n  - just-a-string\n", "line 2"),
+        ("- a\n- b\n", "line 1"),
+        ("colour: red\n", "unknown setting `colour`"),
+        ("metrics:\n  acc: sideways\n", "direction must be"),
+        ("report:\n  id: 'has space'\n", "report.id"),
+        ("report:\n  max_rows: 0\n", "max_rows"),
+        ("base: ''\n", "base"),
+    ],
+)
+def test_errors_name_the_file_and_line(tmp_path: Path, text: str, needle: str) -> None:
+    (tmp_path / "toolkit.yaml").write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path)
+    message = err.value.format_message()
+    assert "toolkit.yaml" in message
+    assert needle in message
+
+
+def test_empty_file_is_the_default(tmp_path: Path) -> None:
+    (tmp_path / "toolkit.yaml").write_text("# nothing yet\n")
+    assert load_config(tmp_path).gates == ()
