@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from toolkit.errors import ToolkitError
@@ -38,3 +38,32 @@ def run(
         last = detail[-1] if detail else f"exit code {proc.returncode}"
         raise ToolkitError(f"`{' '.join(cmd[:3])}` failed in {cwd or '.'}: {last}")
     return proc
+
+
+def stream(
+    cmd: Sequence[str],
+    *,
+    on_line: Callable[[str], None],
+    cwd: Path | str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> tuple[int, str]:
+    """Run `cmd` with stderr merged into stdout, pass each line to on_line; return (code, output)."""
+    try:
+        child = subprocess.Popen(
+            list(cmd),
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+    except FileNotFoundError as exc:
+        raise ToolkitError(f"`{cmd[0]}` is not installed or not on PATH; install it and retry.") from exc
+    lines: list[str] = []
+    assert child.stdout is not None
+    with child:
+        for raw in child.stdout:
+            line = raw.decode(errors="replace").rstrip("\r\n")
+            lines.append(line)
+            on_line(line)
+    return child.returncode, "\n".join(lines)

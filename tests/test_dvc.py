@@ -1,0 +1,210 @@
+"""toolkit.dvc and `toolkit repro` against real DVC repositories (no mocks of dvc)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.gitrepo import commit_all, git
+from tests.scaffold_helpers import dvc, tiny_dvc_repo
+from toolkit import dvc as tdvc
+from toolkit.cli import cli
+from toolkit.commands.repro import find_pipeline_root
+from toolkit.errors import DvcError
+
+
+def _env() -> dict[str, str]:
+    return dict(os.environ)
+
+
+def test_has_remote_reads_repo_and_local_config(tmp_path: Path) -> None:
+    assert not tdvc.has_remote(tmp_path)
+    (tmp_path / ".dvc").mkdir()
+    config = tmp_path / ".dvc" / "config"
+    config.write_text("[core]\n    autostage = true\n")
+    assert not tdvc.has_remote(tmp_path)
+    # A default naming a remote that is not defined anywhere is no remote.
+    config.write_text("[core]\n    remote = gone\n")
+    assert not tdvc.has_remote(tmp_path)
+    (tmp_path / ".dvc" / "config.local").write_text(
+        "['remote \"gone\"']\n    url = s3://bucket/path\n"
+    )
+    assert tdvc.has_remote(tmp_path)
+    remote = tdvc.default_remote(tmp_path)
+    assert remote is not None and remote.name == "gone" and remote.local_path is None
+
+
+def test_default_remote_local_path_is_relative_to_the_config(tmp_path: Path) -> None:
+    repo = tiny_dvc_repo(tmp_path / "repo", remote=tmp_path / "storage")
+    remote = tdvc.default_remote(repo)
+    assert remote is not None
+    assert remote.name == "store"
+    assert remote.url == "../../storage"  # as dvc wrote it
+    assert remote.local_path == (tmp_path / "storage").resolve()
+
+
+def test_repro_runs_then_skips(tmp_path: Path) -> None:
+    repo = tiny_dvc_repo(tmp_path / "repo")
+    first = tdvc.repro(repo, environ=_env())
+    assert first.ran == ("a", "b")
+    assert first.skipped == ()
+    assert (repo / "b.txt").read_text() == "12"
+    assert "Running stage 'a'" in first.log
+    second = tdvc.repro(repo, environ=_env())
+    assert second.ran == ()
+    assert second.skipped == ("a", "b")
+    # Only the downstream stage re-runs when only its params change.
+    (repo / "params.yaml").write_text("a: 1\nb: 3\n")
+    third = tdvc.repro(repo, environ=_env())
+    assert third.ran == ("b",)
+    assert third.skipped == ("a",)
+
+
+def test_repro_folds_its_log_in_github_actions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = tiny_dvc_repo(tmp_path / "repo")
+    tdvc.repro(repo, environ={**_env(), "GITHUB_ACTIONS": "true"})
+    out = capsys.readouterr().out
+    assert out.startswith("::group::dvc repro\n")
+    assert out.rstrip().endswith("::endgroup::")
+
+
+def test_pull_and_push_without_remote_say_so_and_reproduce(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = tiny_dvc_repo(tmp_path / "repo")
+    result = tdvc.repro(repo, pull=True, push=True, environ=_env())
+    assert result.ran == ("a", "b")
+    err = capsys.readouterr().err
+    assert "Skipping the DVC pull and push: no default DVC remote is configured" in err
+
+
+def test_push_then_pull_in_a_fresh_clone_runs_nothing(tmp_path: Path) -> None:
+    storage = tmp_path / "storage"
+    repo = tiny_dvc_repo(tmp_path / "repo", remote=storage)
+    pushed = tdvc.repro(repo, push=True, environ=_env())
+    assert pushed.ran == ("a", "b")
+    assert any(storage.rglob("*")), "dvc push wrote nothing to the local remote"
+    commit_all(repo, "results")
+
+    # A clone beside the original: the remote's relative path resolves to the same folder.
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(repo), str(clone))
+    result = tdvc.repro(clone, pull=True, environ=_env())
+    assert result.ran == ()
+    assert set(result.skipped) == {"a", "b"}
+    assert "$ dvc repro --pull --allow-missing" in result.log
+
+
+def test_missing_outputs_on_the_remote_are_reproduced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    storage = tmp_path / "storage"
+    repo = tiny_dvc_repo(tmp_path / "repo", remote=storage)
+    tdvc.repro(repo, environ=_env())  # never pushed: the remote stays empty
+    commit_all(repo, "results")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(repo), str(clone))
+    # Stage b must run and needs a.txt, which is in no cache: dvc's --allow-missing fails here.
+    (clone / "params.yaml").write_text("a: 1\nb: 5\n")
+    result = tdvc.repro(clone, pull=True, environ=_env())
+    assert (clone / "b.txt").read_text() == "15"
+    assert "b" in result.ran
+    assert "not on the DVC remote" in capsys.readouterr().err
+
+
+def test_unreachable_local_remote_is_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    storage = tmp_path / "storage"
+    repo = tiny_dvc_repo(tmp_path / "repo", remote=storage)
+    shutil.rmtree(storage)  # as on a CI runner, where the scaffold's sibling folder does not exist
+    result = tdvc.repro(repo, pull=True, push=True, environ=_env())
+    assert result.ran == ("a", "b")
+    assert not storage.exists(), "push must not create the missing local remote"
+    assert "does not exist on this machine" in capsys.readouterr().err
+
+
+def test_failing_stage_names_the_stage_and_its_output(tmp_path: Path) -> None:
+    repo = tiny_dvc_repo(tmp_path / "repo")
+    (repo / "dvc.yaml").write_text(
+        "stages:\n  broken:\n    cmd: python -c \"raise SystemExit('model exploded')\"\n"
+        "    outs: [x.txt]\n"
+    )
+    with pytest.raises(DvcError) as err:
+        tdvc.repro(repo, environ=_env())
+    message = err.value.message
+    assert "stage 'broken'" in message
+    assert "model exploded" in message
+    assert "dvc.yaml" in message
+
+
+def test_not_a_dvc_repository(tmp_path: Path) -> None:
+    (tmp_path / "dvc.yaml").write_text("stages: {}\n")
+    git(tmp_path, "init", "-q")
+    with pytest.raises(DvcError, match="dvc init"):
+        tdvc.repro(tmp_path, environ=_env())
+
+
+def test_dag_markdown(tmp_path: Path) -> None:
+    repo = tiny_dvc_repo(tmp_path / "repo")
+    dag = tdvc.dag_markdown(repo)
+    assert dag is not None
+    assert dag.startswith("```mermaid")
+    assert "-->" in dag
+    assert tdvc.dag_markdown(tmp_path) is None  # not a DVC repo
+
+
+def test_repro_command_finds_the_root_from_a_subfolder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tiny_dvc_repo(tmp_path / "repo")
+    sub = repo / "deep" / "er"
+    sub.mkdir(parents=True)
+    assert find_pipeline_root(sub) == repo.resolve()
+    monkeypatch.chdir(sub)
+    result = CliRunner().invoke(cli, ["repro"])
+    assert result.exit_code == 0, result.output
+    assert "ran a, b" in result.stdout
+    assert dvc(repo, "status").strip() == "Data and pipelines are up to date."
+
+
+def test_repro_command_without_dvc_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["repro"])
+    assert result.exit_code == 1
+    assert "no dvc.yaml" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_dvc_module_does_not_import_dvc_or_sklearn() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, toolkit.dvc, toolkit.commands.repro; "
+        "bad = [m for m in ('dvc', 'sklearn', 'requests', 'jinja2') if m in sys.modules]; "
+        "print(bad); sys.exit(bool(bad))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_stage_names_are_parsed_from_dvc_log_lines() -> None:
+    log = "\n".join(
+        [
+            "$ dvc repro --pull",
+            "Pulling data for stage: 'prepare'",  # pulled: restored, not run
+            "Pulling data for stage: 'train'",
+            "Unable to pull data for stage: 'train'",
+            "Running stage 'train':",
+            "Stage 'evaluate' is cached - skipping run, checking out outputs",
+            "Stage 'sub/dvc.yaml:report' didn't change, skipping",
+        ]
+    )
+    assert tdvc._parse(log) == (("train",), ("prepare", "evaluate", "sub/dvc.yaml:report"))

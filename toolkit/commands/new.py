@@ -1,0 +1,59 @@
+"""`toolkit new PATH`: scaffold a DVC + scikit-learn project with its CI workflows."""
+
+from __future__ import annotations
+
+import os
+import shlex
+from collections.abc import Mapping
+from pathlib import Path
+
+from toolkit import output, scaffold
+
+
+def _shown(path: Path, cwd: Path) -> str:
+    """path relative to cwd when it is below it, else absolute; quoted for a shell."""
+    try:
+        rel = os.path.relpath(path, cwd)
+    except ValueError:  # another drive on Windows
+        rel = str(path)
+    return shlex.quote(str(path) if rel.startswith("..") else rel)
+
+
+def run(*, path: Path, force: bool, no_git: bool, environ: Mapping[str, str], cwd: Path) -> int:
+    """Create the project and print what was made and what to do next."""
+    made = scaffold.create(path, force=force, git=not no_git, environ=environ, cwd=cwd)
+    where = _shown(made.root, cwd)
+    output.write_line(f"Created {made.root} ({len(made.files)} files):")
+    for rel in made.files:
+        output.write_line(f"  {rel}")
+    if made.git and made.commit:
+        verb = "initialized git on branch main" if made.new_repo else "used the existing git repo"
+        output.write_line(f"{verb.capitalize()}, ran dvc init, committed {made.commit[:7]}.")
+    if made.storage is not None:
+        output.write_line(
+            f"DVC remote `{scaffold.REMOTE_NAME}` (default): {made.storage} (a local folder; "
+            "see the README to use shared storage)."
+        )
+
+    storage = scaffold.storage_name(made.root)
+    steps = [f"cd {where}"]
+    if not made.git:
+        steps += [
+            "git init -b main && dvc init",
+            f"mkdir -p ../{storage} && dvc remote add -d {scaffold.REMOTE_NAME} ../{storage}",
+        ]
+    steps += [
+        "pip install -r requirements.txt   # the project's needs, the toolkit included",
+        "toolkit repro                     # prepare, train, evaluate (seconds)",
+        'git add -A && git commit -m "Reproduce the pipeline"   # dvc.lock and eval/',
+        "dvc push                          # the data and model to the DVC remote",
+    ]
+    output.write_line("")
+    output.write_line("Next steps:")
+    for step in steps:
+        output.write_line(f"  {step}")
+    output.write_line(
+        "Then push to GitHub: pull requests get a metrics report comment and quality gates "
+        "(toolkit.yaml)."
+    )
+    return 0

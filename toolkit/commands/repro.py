@@ -1,0 +1,33 @@
+"""`toolkit repro`: reproduce the DVC pipeline of the project around the current folder."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from toolkit import dvc, output
+from toolkit.errors import DvcError
+
+
+def find_pipeline_root(cwd: Path) -> Path:
+    """The nearest folder at or above cwd that holds a dvc.yaml."""
+    here = cwd.resolve()
+    for folder in (here, *here.parents):
+        if (folder / "dvc.yaml").is_file():
+            return folder
+    raise DvcError(
+        f"no dvc.yaml in {here} or any folder above it; run `toolkit repro` inside a DVC project "
+        "(or create one with `toolkit new PATH`)."
+    )
+
+
+def run(*, pull: bool, push: bool, environ: Mapping[str, str], cwd: Path) -> int:
+    """Reproduce the pipeline and print which stages ran and which were up to date."""
+    root = find_pipeline_root(cwd)
+    result = dvc.repro(root, pull=pull, push=push, environ=environ)
+    ran = ", ".join(result.ran) or "none"
+    skipped = ", ".join(result.skipped) or "none"
+    output.write_line(
+        f"Reproduced {root} in {result.seconds:.1f}s: ran {ran}; up to date {skipped}."
+    )
+    return 0

@@ -1,0 +1,237 @@
+"""DVC as a subprocess: reproduce the pipeline, find the default remote, draw the DAG.
+
+DVC is never imported here (it costs half a second and pulls in a lot); `proc.DVC` runs it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from toolkit import output, proc
+from toolkit.errors import DvcError, ToolkitError
+from toolkit.results import ReproResult
+
+_RAN = re.compile(r"^Running stage '(?P<stage>[^']+)'")
+_SKIPPED = re.compile(
+    r"^(?:Stage '(?P<stage>[^']+)' (?:didn't change, skipping|is cached - skipping run)"
+    r"|Pulling data for stage: '(?P<pulled>[^']+)')"  # pulled, not run (unless it runs after)
+)
+_FAILED_STAGE = re.compile(r"^ERROR: failed to reproduce '(?P<stage>[^']+)': (?P<why>.*)")
+_SECTION = re.compile(r"^\[\s*'?(?P<name>[^\]]*?)'?\s*\]$")
+# Raised by `dvc repro --pull --allow-missing` when an output a running stage needs is neither in
+# the local cache nor on the remote (someone forgot `dvc push`).
+_MISSING_CACHE = ("missing-files", "Checkout failed", "Is your cache up to date?")
+
+
+@dataclass(frozen=True)
+class Remote:
+    """The default DVC remote as configured (not necessarily reachable)."""
+
+    name: str
+    url: str
+    base: Path  # the folder of the config file that set the url; relative paths start there
+
+    @property
+    def local_path(self) -> Path | None:
+        """The folder for a local-path remote, None for a URL (s3://, ssh://, ...)."""
+        if "://" in self.url:
+            return None
+        path = Path(os.path.expanduser(self.url))
+        return path if path.is_absolute() else (self.base / path).resolve()
+
+
+def _read_config(path: Path) -> dict[str, dict[str, str]]:
+    """The sections of one DVC config file (configobj-style INI); missing file -> empty."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    sections: dict[str, dict[str, str]] = {}
+    current: dict[str, str] | None = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        header = _SECTION.match(line)
+        if header:
+            name = " ".join(header.group("name").replace('"', " ").split())
+            current = sections.setdefault(name, {})
+        elif current is not None and "=" in line:
+            key, _, value = line.partition("=")
+            current[key.strip()] = value.strip().strip("'\"")
+    return sections
+
+
+def _config_files(root: Path) -> list[Path]:
+    """DVC's config levels, lowest precedence first: system, global, repo, local."""
+    environ = os.environ
+    system = Path(environ.get("DVC_SYSTEM_CONFIG_DIR", "/etc/xdg/dvc"))
+    if "DVC_GLOBAL_CONFIG_DIR" in environ:
+        global_dir = Path(environ["DVC_GLOBAL_CONFIG_DIR"])
+    elif sys.platform == "darwin":
+        global_dir = Path.home() / "Library" / "Application Support" / "dvc"
+    elif sys.platform == "win32":
+        global_dir = Path(environ.get("LOCALAPPDATA", Path.home())) / "iterative" / "dvc"
+    else:
+        global_dir = Path(environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "dvc"
+    return [system / "config", global_dir / "config", root / ".dvc" / "config",
+            root / ".dvc" / "config.local"]
+
+
+def default_remote(root: Path) -> Remote | None:
+    """The default remote (`core.remote`) of the DVC repo at root, read from its config files."""
+    name: str | None = None
+    urls: dict[str, tuple[str, Path]] = {}
+    for path in _config_files(root):
+        sections = _read_config(path)
+        name = sections.get("core", {}).get("remote", name)
+        for section, values in sections.items():
+            if section.startswith("remote ") and "url" in values:
+                urls[section.split(" ", 1)[1]] = (values["url"], path.parent)
+    if not name or name not in urls:
+        return None
+    url, base = urls[name]
+    return Remote(name=name, url=url, base=base)
+
+
+def has_remote(root: Path) -> bool:
+    """True when the DVC repo at root has a default remote configured."""
+    return default_remote(root) is not None
+
+
+def _unusable_reason(root: Path) -> str | None:
+    """Why pull/push cannot use the default remote here, or None when it can."""
+    remote = default_remote(root)
+    if remote is None:
+        return "no default DVC remote is configured (add one with `dvc remote add -d NAME URL`)"
+    local = remote.local_path
+    if local is not None and not local.is_dir():
+        # A scaffolded project's remote is a folder beside the clone: absent on a CI runner.
+        return (
+            f"the default DVC remote `{remote.name}` is the folder {local}, which does not exist "
+            "on this machine"
+        )
+    return None
+
+
+def _stage_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment for dvc: the toolkit's interpreter first on PATH, so stage `python` is it."""
+    env = dict(environ)
+    bindir = str(Path(sys.executable).parent)
+    parts = env.get("PATH", "").split(os.pathsep) if env.get("PATH") else []
+    if not parts or parts[0] != bindir:
+        env["PATH"] = os.pathsep.join([bindir, *parts])
+    return env
+
+
+def _parse(log: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Stage names that ran and that were skipped (up to date or restored from the run-cache)."""
+    ran: list[str] = []
+    skipped: list[str] = []
+    for line in log.splitlines():
+        if m := _RAN.match(line):
+            if m["stage"] not in ran:
+                ran.append(m["stage"])
+        elif m := _SKIPPED.match(line):
+            stage = m["stage"] or m["pulled"]
+            if stage not in skipped:
+                skipped.append(stage)
+    return tuple(ran), tuple(s for s in skipped if s not in ran)
+
+
+def _error(log: str, root: Path) -> DvcError:
+    """A one- or two-sentence DvcError from a failed `dvc repro` log."""
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    if any("No module named dvc" in line for line in lines):
+        return DvcError(
+            f"dvc is not installed for {sys.executable}; install it with "
+            f"`{sys.executable} -m pip install dvc` (or reinstall mlops-toolkit)."
+        )
+    if any("not inside of a DVC repository" in line for line in lines):
+        return DvcError(
+            f"{root} has a dvc.yaml but is not a DVC repository; run `git init && dvc init` there "
+            "and retry."
+        )
+    for i, line in enumerate(lines):
+        if m := _FAILED_STAGE.match(line):
+            own = ("ERROR:", "WARNING:", "> ", "$ dvc ", "Running stage ", "Stage '")
+            before = [x for x in lines[:i] if not x.startswith(own)]
+            hint = f" (its last output: {before[-1]})" if "failed to run" in m["why"] and before else ""
+            return DvcError(
+                f"dvc repro failed in stage '{m['stage']}' of {root / 'dvc.yaml'}: {m['why']}{hint}. "
+                f"Fix it and rerun `toolkit repro`; `dvc repro {m['stage']}` shows the stage alone."
+            )
+    errors = [line for line in lines if line.startswith("ERROR:")]
+    last = errors[-1] if errors else (lines[-1] if lines else "no output")
+    return DvcError(
+        f"dvc repro failed in {root}: {last.removeprefix('ERROR: ')}. "
+        "Fix the pipeline (dvc.yaml, params.yaml) and rerun `toolkit repro`."
+    )
+
+
+def _dvc(root: Path, args: list[str], environ: Mapping[str, str]) -> tuple[int, str]:
+    """Run one dvc command in root, echoing its output as informational lines."""
+    command = f"$ dvc {' '.join(args)}"
+    output.info(command)
+    code, log = proc.stream([*proc.DVC, *args], on_line=output.info, cwd=root, env=_stage_env(environ))
+    return code, f"{command}\n{log}"
+
+
+def repro(
+    root: Path, *, pull: bool = False, push: bool = False, environ: Mapping[str, str]
+) -> ReproResult:
+    """Run `dvc repro` in root (pulling/pushing the cache when asked and possible)."""
+    start = time.monotonic()
+    logs: list[str] = []
+    reason = _unusable_reason(root) if (pull or push) else None
+    if reason:
+        wanted = " and ".join(w for w, on in (("pull", pull), ("push", push)) if on)
+        output.info(f"Skipping the DVC {wanted}: {reason}; reproducing from the local cache.")
+    use_remote = reason is None
+    with output.group("dvc repro", environ):
+        args = ["repro"]
+        if pull and use_remote:
+            args += ["--pull", "--allow-missing"]
+        code, log = _dvc(root, args, environ)
+        logs.append(log)
+        if code != 0 and pull and use_remote and any(m in log for m in _MISSING_CACHE):
+            output.warn(
+                "some outputs the pipeline needs are not on the DVC remote (was `dvc push` run?); "
+                "reproducing them instead."
+            )
+            code, log = _dvc(root, ["repro", "--pull"], environ)
+            logs.append(log)
+        if code != 0:
+            raise _error(log, root)
+        if push and use_remote:
+            push_code, push_log = _dvc(root, ["push", "--run-cache"], environ)
+            logs.append(push_log)
+            if push_code != 0:
+                lines = [x for x in push_log.splitlines() if x.strip()]
+                last = lines[-1].removeprefix("ERROR: ") if lines else f"exit code {push_code}"
+                raise DvcError(
+                    f"dvc push to the default remote failed in {root}: {last}. Check the remote's "
+                    "URL and credentials (`dvc remote list`), then rerun `toolkit repro --push`."
+                )
+    ran, skipped = _parse(log)
+    return ReproResult(
+        ran=ran, skipped=skipped, seconds=time.monotonic() - start, log="\n".join(logs)
+    )
+
+
+def dag_markdown(root: Path) -> str | None:
+    """The pipeline as a Mermaid graph (`dvc dag --md`), or None when dvc cannot draw it."""
+    try:
+        done = proc.run([*proc.DVC, "dag", "--md"], cwd=root, check=False)
+    except ToolkitError:
+        return None
+    text = done.stdout.decode(errors="replace").strip()
+    if done.returncode != 0 or "```mermaid" not in text:
+        return None
+    return text + "\n"

@@ -1,0 +1,271 @@
+"""`toolkit new`: render templates/project/ into a folder, then git init, dvc init and commit.
+
+Everything is checked before the first write (non-empty folder, conflicts, missing git); a failure
+after that removes exactly what this run created, so no half-made project is left behind.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from toolkit import __version__, proc
+from toolkit.errors import ScaffoldError, ToolkitError
+from toolkit.resources import templates_dir
+
+if TYPE_CHECKING:
+    from jinja2.sandbox import SandboxedEnvironment
+
+#: Files ending in this are Jinja2 templates (rendered, suffix dropped); others are copied as-is.
+TEMPLATE_SUFFIX = ".j2"
+PYTHON_VERSION = "3.12"  # what the generated workflows set up
+REMOTE_NAME = "storage"
+BRANCH = "main"
+# Only for the first commit, when the user has no git identity configured.
+FALLBACK_IDENTITY = ("mlops-toolkit", "mlops-toolkit@users.noreply.github.com")
+_SKIP = ("__pycache__", ".pyc", ".DS_Store")
+
+
+@dataclass
+class Scaffold:
+    """What `create` made."""
+
+    root: Path
+    files: list[str]  # relative paths, forward slashes, in writing order
+    git: bool = False  # git init / dvc init / first commit done
+    new_repo: bool = False  # False when PATH was already a git repository
+    commit: str | None = None
+    storage: Path | None = None  # the local DVC remote folder
+    _created: list[Path] = field(default_factory=list, repr=False)
+    _staged: bool = field(default=False, repr=False)
+
+
+def project_name(folder: str) -> str:
+    """A slug-safe project name from a folder name ("My Model!" -> "my-model")."""
+    slug = re.sub(r"[^a-z0-9._]+", "-", folder.lower()).strip("-._")
+    return slug or "ml-project"
+
+
+def storage_name(root: Path) -> str:
+    """The local DVC remote's folder name, a sibling of the project."""
+    return f"{project_name(root.name)}-dvc-storage"
+
+
+def context(root: Path) -> dict[str, str]:
+    """The template variables for a project at root."""
+    return {
+        "name": project_name(root.name),
+        "folder": root.name,
+        "python_version": PYTHON_VERSION,
+        "toolkit_version": __version__,
+        "remote_name": REMOTE_NAME,
+        "storage_dir": storage_name(root),
+    }
+
+
+@functools.cache
+def _environment(folder: str) -> SandboxedEnvironment:
+    # Imported here: only `toolkit new` needs Jinja2.
+    from jinja2 import FileSystemLoader, StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment(
+        loader=FileSystemLoader(folder),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+
+
+def render(root: Path) -> dict[str, bytes]:
+    """Every file of the project at root: {relative path: content}, sorted by path."""
+    source = templates_dir() / "project"
+    env = _environment(str(source))
+    variables = context(root)
+    files: dict[str, bytes] = {}
+    for path in sorted(source.rglob("*")):
+        rel = path.relative_to(source).as_posix()
+        if path.is_dir() or any(part in _SKIP or part.endswith(".pyc") for part in path.parts):
+            continue
+        if rel.endswith(TEMPLATE_SUFFIX):
+            text = env.get_template(rel).render(variables)
+            files[rel.removesuffix(TEMPLATE_SUFFIX)] = text.encode("utf-8")
+        else:
+            files[rel] = path.read_bytes()
+    return dict(sorted(files.items()))
+
+
+def _conflicts(root: Path, files: Mapping[str, bytes], git: bool) -> list[str]:
+    """Paths the project would write that already exist (or whose folder is a file)."""
+    found: list[str] = []
+    wanted = list(files)
+    if git:
+        wanted.append(".dvc")  # `dvc init` refuses an existing .dvc folder
+    for rel in wanted:
+        target = root / rel
+        if target.exists() or target.is_symlink():
+            found.append(rel)
+            continue
+        for parent in target.relative_to(root).parents:
+            folder = root / parent
+            if parent != Path(".") and (folder.is_symlink() or folder.exists()) and not folder.is_dir():
+                found.append(parent.as_posix())
+                break
+    return sorted(set(found))
+
+
+def _check(root: Path, files: Mapping[str, bytes], *, force: bool, git: bool,
+           environ: Mapping[str, str]) -> None:
+    """Refuse before writing anything: a file at PATH, no git, a non-empty folder, conflicts."""
+    if root.exists() and not root.is_dir():
+        raise ScaffoldError(
+            f"{root} is a file, not a folder; pass the path of a new or empty folder."
+        )
+    if git and shutil.which("git", path=environ.get("PATH", os.defpath)) is None:
+        raise ScaffoldError(
+            "git is not installed or not on PATH; install git, or pass --no-git to write the "
+            "project's files without a repository."
+        )
+    if root.is_dir() and any(root.iterdir()):
+        if not force:
+            raise ScaffoldError(
+                f"{root} is not empty; choose a new folder, or pass --force to add the project's "
+                "files to it (existing files are never changed)."
+            )
+        conflicts = _conflicts(root, files, git)
+        if conflicts:
+            shown = ", ".join(conflicts[:10])
+            if len(conflicts) > 10:
+                shown += f" and {len(conflicts) - 10} more"
+            raise ScaffoldError(
+                f"{root} already has {shown}, which the project would write; nothing was changed. "
+                f"Move {'it' if len(conflicts) == 1 else 'them'} away or choose another folder."
+            )
+
+
+def _mkdirs(folder: Path, created: list[Path]) -> None:
+    """Create folder and its missing parents, remembering each one created."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    for path in reversed(missing):
+        path.mkdir()
+        created.append(path)
+
+
+def _git(root: Path, environ: Mapping[str, str], *args: str) -> str:
+    try:
+        done = proc.run(["git", *args], cwd=root, env=environ)
+    except ToolkitError as exc:
+        raise ScaffoldError(exc.message) from None
+    return done.stdout.decode(errors="replace").strip()
+
+
+def _dvc(root: Path, environ: Mapping[str, str], *args: str) -> None:
+    done = proc.run([*proc.DVC, *args], cwd=root, env=environ, check=False)
+    if done.returncode != 0:
+        lines = (done.stderr or done.stdout).decode(errors="replace").strip().splitlines()
+        last = lines[-1].removeprefix("ERROR: ") if lines else f"exit code {done.returncode}"
+        raise ScaffoldError(f"`dvc {' '.join(args)}` failed in {root}: {last}")
+
+
+def _identity_env(root: Path, environ: Mapping[str, str]) -> dict[str, str]:
+    """environ, plus a fallback author/committer when git has no identity configured."""
+    env = dict(environ)
+    for kind, key in (("name", "NAME"), ("email", "EMAIL")):
+        if env.get(f"GIT_AUTHOR_{key}") and env.get(f"GIT_COMMITTER_{key}"):
+            continue
+        configured = proc.run(["git", "config", f"user.{kind}"], cwd=root, env=env, check=False)
+        if configured.returncode != 0 or not configured.stdout.strip():
+            value = FALLBACK_IDENTITY[0 if kind == "name" else 1]
+            env.setdefault(f"GIT_AUTHOR_{key}", value)
+            env.setdefault(f"GIT_COMMITTER_{key}", value)
+    return env
+
+
+def _init_repo(result: Scaffold, environ: Mapping[str, str]) -> None:
+    """git init on main (unless already a repo), dvc init, the local remote, the first commit."""
+    root, created = result.root, result._created
+    result.new_repo = not (root / ".git").exists()
+    if result.new_repo:
+        created.append(root / ".git")
+        if proc.run(["git", "init", "-q", "-b", BRANCH], cwd=root, env=environ, check=False).returncode:
+            # git < 2.28 has no -b: init, then point HEAD at main before the first commit.
+            _git(root, environ, "init", "-q")
+            _git(root, environ, "symbolic-ref", "HEAD", f"refs/heads/{BRANCH}")
+    created.append(root / ".dvc")
+    # dvc init stages its files; from here on, a rollback in an existing repo unstages ours.
+    result._staged = True
+    _dvc(root, environ, "init", "-q")
+
+    storage = root.parent / storage_name(root)
+    if not storage.exists():
+        storage.mkdir()
+        created.append(storage)
+    result.storage = storage
+    # Given relative to the project, dvc stores it relative to .dvc/config: clones keep working.
+    _dvc(root, environ, "remote", "add", "--default", REMOTE_NAME, f"../{storage.name}")
+
+    # Only our files: with --force the folder may hold the user's own (data, say) to keep out.
+    _git(root, environ, "add", "--", *result.files, ".dvc")
+    _git(
+        root, _identity_env(root, environ), "commit", "-q", "--no-verify",
+        "-m", f"Scaffold {project_name(root.name)} with mlops-toolkit {__version__}",
+    )
+    result.commit = _git(root, environ, "rev-parse", "HEAD")
+    result.git = True
+
+
+def _rollback(result: Scaffold, environ: Mapping[str, str]) -> None:
+    """Remove what this run created, newest first; leave everything that was there untouched."""
+    root = result.root
+    if result._staged and not result.new_repo:
+        # Unstage our files from the pre-existing repository before deleting them.
+        proc.run(
+            ["git", "rm", "-r", "-q", "--cached", "--ignore-unmatch", "--", *result.files, ".dvc"],
+            cwd=root, env=environ, check=False,
+        )
+    for path in reversed(result._created):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.exists() or path.is_symlink():
+            path.unlink()
+
+
+def create(path: Path, *, force: bool = False, git: bool = True,
+           environ: Mapping[str, str], cwd: Path | None = None) -> Scaffold:
+    """Scaffold the project at path (relative to cwd); see the module docstring."""
+    root = Path(os.path.abspath((cwd or Path.cwd()) / path))
+    files = render(root)
+    _check(root, files, force=force, git=git, environ=environ)
+
+    result = Scaffold(root=root, files=[])
+    try:
+        _mkdirs(root, result._created)
+        for rel, content in files.items():
+            target = root / rel
+            _mkdirs(target.parent, result._created)
+            with target.open("xb") as f:  # "x": never replace a file, even one made meanwhile
+                result._created.append(target)
+                f.write(content)
+            result.files.append(rel)
+        if git:
+            _init_repo(result, environ)
+    except BaseException as exc:
+        _rollback(result, environ)
+        if isinstance(exc, ToolkitError):
+            raise ScaffoldError(
+                f"{exc.message.rstrip('.')}; nothing was left behind in {root}. "
+                "Fix that and run `toolkit new` again."
+            ) from None
+        if isinstance(exc, OSError):
+            raise ScaffoldError(
+                f"cannot write the project in {root}: {exc.strerror or exc}; nothing was left "
+                "behind. Check the folder's permissions and free space."
+            ) from None
+        raise
+    return result
