@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's first command: the main job end to end on a fresh machine.
-# Installs the toolkit into .venv, scaffolds a demo project in ./demo (DVC remote in
+# Installs the toolkit (non-editable) into .venv-demo, scaffolds a demo project in ./demo (DVC remote in
 # ./demo-dvc-storage), reproduces a baseline on main, opens a branch that changes a param, and runs
 # `toolkit ci` there, which reproduces, compares against main, evaluates the gates and prints the
 # report (also written to demo/toolkit-report.md). Exit code: toolkit ci's (0 pass, 3 a gate failed).
@@ -9,10 +9,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 demo="$root/demo"
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
   || { echo "Error: Python 3.11 or newer is needed as python3." >&2; exit 1; }
-[ -x "$root/.venv/bin/python" ] || python3 -m venv "$root/.venv"
-"$root/.venv/bin/python" -m pip install -q --upgrade pip
-"$root/.venv/bin/python" -m pip install -q "$root"
-export PATH="$root/.venv/bin:$PATH"
+venv="$root/.venv-demo"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/python" -m pip install -q --upgrade pip
+"$venv/bin/python" -m pip install -q "$root"
+export PATH="$venv/bin:$PATH"
 
 # Only ever remove a demo this script made.
 if [ -e "$demo" ]; then
