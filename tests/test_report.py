@@ -1,0 +1,330 @@
+"""toolkit.report: the rendered Markdown (golden files), size budget, escaping, formatting.
+
+The golden files live in tests/golden/; after a deliberate change to the report, regenerate them
+with `UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_report.py tests/test_report_cli.py` and review
+the diff before committing.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.report_fixtures import BASE, CONFUSION, HEAD, ROC, comparison, confusion_rows, roc_rows
+from tests.report_golden import assert_golden
+from tests.report_mermaid import check_xychart, mermaid_blocks
+from toolkit import marker
+from toolkit.config import Config, GateSpec, ReportOptions
+from toolkit.gates import evaluate
+from toolkit.report import format_change, format_rel, format_value, render, size, truncate, verdict
+from toolkit.results import Comparison, GateResult, PlotData, PlotDef, Problem, ReproResult, Revision
+
+OPTIONS = ReportOptions()
+DAG = '```mermaid\nflowchart TD\n\tnode1["prepare"]\n\tnode2["train"]\n\tnode1-->node2\n```\n'
+
+
+def gate_config(*gates: dict[str, object]) -> Config:
+    return Config(path=None, gates=tuple(GateSpec(g, 2 + 2 * i) for i, g in enumerate(gates)))
+
+
+def realistic() -> tuple[Comparison, list[GateResult]]:
+    conf_base = confusion_rows({("0", "0"): 50, ("0", "1"): 3, ("1", "0"): 5, ("1", "1"): 85})
+    conf_head = confusion_rows({("0", "0"): 51, ("0", "1"): 2, ("1", "0"): 5, ("1", "1"): 85})
+    comp = comparison(
+        {
+            "roc_auc": (0.9912, 0.9931),
+            "accuracy": (0.9441, 0.951),
+            "log_loss": (0.1021, 0.0934),
+            "precision": (0.9659, 0.9659),
+            "recall": (0.9444, 0.9444),
+            "f1": (0.955, 0.955),
+        },
+        {"train.C": (1.0, 0.5), "train.max_iter": (1000, 1000), "prepare.test_size": (0.25, 0.25)},
+        plots=[
+            PlotData(ROC, roc_rows(0.5), roc_rows(0.4)),
+            PlotData(CONFUSION, conf_base, conf_head),
+            PlotData(PlotDef("eval/importance.png", "eval/importance.png", image=True), None, None),
+        ],
+    )
+    gates = evaluate(
+        gate_config({"metric": "roc_auc", "max_drop": 0.01}, {"metric": "log_loss", "max": 0.2}), comp
+    )
+    return comp, gates
+
+
+def test_golden_realistic_report() -> None:
+    comp, gates = realistic()
+    text = render(
+        comp,
+        gates,
+        options=OPTIONS,
+        marker_fields={"head": HEAD.sha or ""},
+        repro=ReproResult(("train", "evaluate"), ("prepare",), 8.25),
+        run_url="https://github.com/acme/ml/actions/runs/42",
+        dag_md=DAG,
+    )
+    assert_golden("report_realistic", text)
+    lines = text.split("\n")
+    assert lines[0] == marker.format_marker("default", head=HEAD.sha or "")
+    assert marker.parse_marker(text) == {"id": "default", "head": HEAD.sha}
+    assert lines[1] == "## ✅ All 2 quality gates pass"
+    assert "`main` (`1111111`) → `feature` (`2222222`)" in lines[3]
+    blocks = mermaid_blocks(text)
+    assert len(blocks) == 2  # the ROC chart and the pipeline
+    assert len(check_xychart(blocks[0])) == 2
+
+
+def test_golden_failing_gate_with_problems() -> None:
+    comp = comparison(
+        {"roc_auc": (0.95, 0.91), "eval/extra.json::latency_ms": (30, 45)},
+        {"train.C": (1.0, 10.0)},
+        problems=[
+            Problem(
+                "eval/cached.json",
+                "main",
+                "not-in-cache",
+                "eval/cached.json at main is not in the DVC cache; run `dvc pull` or set a remote.",
+            )
+        ],
+        head=Revision("workspace", None),
+    )
+    gates = evaluate(gate_config({"metric": "roc_auc", "max_drop": 0.01, "min": 0.9}), comp)
+    text = render(comp, gates, options=OPTIONS)
+    assert_golden("report_failing", text)
+    assert text.split("\n")[1] == "## ❌ 1 of 2 quality gates failed"
+    assert "> [!WARNING]" in text and "eval/cached.json" in text
+    assert "roc\\_auc fell by 0.04" in text
+
+
+def test_golden_nothing_changed_no_gates() -> None:
+    comp = comparison({"acc": (0.9, 0.9)}, {"seed": (1, 1)})
+    text = render(comp, [], options=ReportOptions(id="nightly", dag=False))
+    assert_golden("report_unchanged", text)
+    assert text.startswith("<!-- toolkit:report id=nightly -->\n## No quality gates configured\n")
+    assert "no metric changed" in text and "No metric changed." in text
+
+
+def test_metrics_order_gated_then_largest_relative_change() -> None:
+    comp = comparison(
+        {"a": (1.0, 1.01), "b": (1.0, 3.0), "c": (1.0, 0.5), "d": (1.0, 1.0), "gated": (1.0, 1.0)}
+    )
+    gates = evaluate(gate_config({"metric": "gated", "min": 0}), comp)
+    text = render(comp, gates, options=OPTIONS)
+    metrics_section = text.split("### Metrics", 1)[1]
+    order = re.findall(r"^\| [^|]* \| `(\w+)` \|", metrics_section, flags=re.M)
+    assert order == ["gated", "b", "c", "a", "d"]
+
+
+def test_visible_rows_follow_max_rows_and_the_rest_collapse() -> None:
+    comp = comparison({f"m{i:02}": (1.0, 1.0 + i / 100) for i in range(1, 31)})
+    text = render(comp, [], options=ReportOptions(max_rows=5))
+    assert "<details><summary>25 more metrics</summary>" in text
+    shown = text.split("<details>", 1)[0]
+    assert shown.count("| `m") == 5 and "`m30`" in shown  # the biggest changes stay in view
+
+
+def huge_comparison(n: int = 5000) -> Comparison:
+    metrics = {f"group_{i // 100}.metric_{i}": (0.5, 0.5 + (i % 7) / 1000) for i in range(n)}
+    metrics["roc_auc"] = (0.90, 0.95)
+    metrics["error_rate"] = (0.10, 0.10)
+    params = {f"p.{i}": (i, i + 1) for i in range(n)}
+    return comparison(metrics, params)
+
+
+def test_size_budget_with_5000_keys() -> None:
+    comp = huge_comparison()
+    gates = evaluate(gate_config({"metric": "error_rate", "max": 0.2}), comp)
+    text = render(comp, gates, options=OPTIONS)
+    assert size(text) <= 65536
+    assert size(text) > 60000  # fills the room instead of dropping everything
+    in_view = text.split("<details>", 1)[0]
+    # The key metrics stay visible: the gate, the gated metric, the biggest relative change.
+    assert "| `error_rate` | max 0.2 |" in in_view
+    assert "| 🟢 | `roc_auc` |" in in_view
+    assert re.search(r"_[\d,]+ more metrics left out to stay within GitHub's 65,536-character limit", text)
+    assert re.search(r"_[\d,]+ more changed params left out", text)
+    assert text.count("<details>") == text.count("</details>")
+    assert text.endswith("\n") and "Report truncated" not in text
+
+
+@pytest.mark.parametrize("limit", [20000, 8000, 3000])
+def test_smaller_limits_still_fit(limit: int) -> None:
+    comp = huge_comparison(2000)
+    comp.plots.append(PlotData(ROC, roc_rows(0.5), roc_rows(0.4)))
+    comp.problems.extend(
+        Problem(f"f{i}.json", "main", "missing", f"f{i}.json is missing at main.") for i in range(40)
+    )
+    gates = evaluate(gate_config({"metric": "roc_auc", "min": 0.5}), comp)
+    text = render(comp, gates, options=OPTIONS, dag_md=DAG, limit=limit)
+    assert size(text) <= limit
+    assert text.startswith("<!-- toolkit:report id=default -->\n## ✅ The quality gate passes\n")
+    assert "`roc_auc`" in text
+
+
+def test_truncate_closes_what_it_cuts() -> None:
+    text = "a\n<details><summary>x</summary>\n\n```mermaid\n" + "line\n" * 1000
+    out = truncate(text, 500)
+    assert size(out) <= 500
+    assert out.count("```") % 2 == 0 and out.count("<details>") == out.count("</details>")
+    assert "Report truncated" in out
+
+
+HOSTILE = [
+    "a|b",
+    "x`y``z",
+    "**bold**",
+    "<script>alert(1)</script>",
+    "line\nbreak",
+    "<img src=x onerror=alert(1)>",
+    "[link](http://evil)",
+    "tab\there|",
+]
+
+
+def table_rows(text: str) -> list[str]:
+    return [line for line in text.split("\n") if line.startswith("|")]
+
+
+def cells(row: str) -> int:
+    return len(re.split(r"(?<!\\)\|", row)) - 2
+
+
+def outside_code(text: str) -> str:
+    """The text with inline code spans removed (Markdown is inert inside them)."""
+    return re.sub(r"(?<!`)(`+)(?!`).*?(?<!`)\1(?!`)", "", text)
+
+
+def test_hostile_names_cannot_break_tables_or_inject_html() -> None:
+    metrics = {f"{name}.json::{name}": (1.0, 2.0) for name in HOSTILE}
+    params = {f"{name}::{name}": (name, name + "!") for name in HOSTILE}
+    comp = comparison(
+        metrics,
+        params,
+        problems=[Problem("<b>p|q</b>", "main`x", "missing", "<script>x</script> | broken")],
+        base=Revision("<script>|main", "3" * 40),
+        head=Revision("feat`|*x*\n", "4" * 40),
+    )
+    gate_name = f"{HOSTILE[0]}.json:{HOSTILE[0]}"
+    gates = evaluate(gate_config({"metric": gate_name, "min": 0}), comp)
+    text = render(comp, gates, options=OPTIONS, run_url="https://x.test/a) [evil](http://e")
+    assert "<script" not in text and "<img" not in text and "<b>" not in text
+    prose = outside_code(text)
+    assert "](http://evil)" not in prose and "[evil](" not in prose and "**bold**" not in prose
+    for table in text.split("\n\n"):
+        rows = table_rows(table)
+        if rows:
+            widths = {cells(r) for r in rows}
+            assert len(widths) == 1, rows
+    # Escaping keeps the names readable.
+    assert "a\\|b" in text and "&lt;script&gt;" in text
+
+
+def test_bad_dag_or_url_is_left_out() -> None:
+    comp = comparison({"acc": (0.9, 0.91)})
+    sneaky = "```mermaid\nflowchart TD\n```\n</details><script>x</script>\n```"
+    text = render(comp, [], options=OPTIONS, dag_md=sneaky, run_url="javascript:alert(1)")
+    assert "Pipeline" not in text and "javascript" not in text and "<script" not in text
+
+
+def test_repro_summary_and_run_link() -> None:
+    comp = comparison({"acc": (0.9, 0.91)})
+    text = render(
+        comp,
+        [],
+        options=OPTIONS,
+        repro=ReproResult(("train",), ("prepare", "evaluate"), 61.0),
+        run_url="https://github.com/o/r/actions/runs/7",
+    )
+    assert "Pipeline: `dvc repro` ran 1 stage (`train`); 2 were up to date (61.0 s)." in text
+    idle = render(comp, [], options=OPTIONS, repro=ReproResult((), ("a", "b", "c"), 2.5))
+    assert "Pipeline: `dvc repro` found all 3 stages up to date (2.5 s)." in idle
+    assert "[workflow run](https://github.com/o/r/actions/runs/7)" in text
+
+
+def test_plots_can_be_switched_off() -> None:
+    comp, gates = realistic()
+    text = render(comp, gates, options=ReportOptions(plots=False, dag=False), dag_md=DAG)
+    assert "```mermaid" not in text and "### Plots" not in text
+
+
+@pytest.mark.parametrize(
+    ("results", "expected"),
+    [
+        ([], "No quality gates configured"),
+        ([True], "✅ The quality gate passes"),
+        ([False], "❌ The quality gate failed"),
+        ([True, True], "✅ All 2 quality gates pass"),
+        ([True, False], "❌ 1 of 2 quality gates failed"),
+    ],
+)
+def test_verdict(results: list[bool], expected: str) -> None:
+    gates = [GateResult("m", "p", "m", "min 0", 1, 1, ok, "r") for ok in results]
+    assert verdict(gates) == expected
+    assert "\n" not in verdict(gates)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (None, "—"),
+        (True, "true"),
+        (3, "3"),
+        (0.123456, "0.1235"),
+        (12345.678, "12346"),
+        (0.00001234, "1.234e-05"),
+        (float("nan"), "NaN"),
+        ("a|b", "`a\\|b`"),
+        ([1, 2], "`[1, 2]`"),
+        ("x" * 100, "`" + "x" * 39 + "…`"),
+    ],
+)
+def test_format_value(value: object, text: str) -> None:
+    assert format_value(value) == text
+
+
+def test_format_change_and_rel() -> None:
+    comp = comparison({"a": (0.5, 0.75), "b": (None, 1), "c": (2, None), "d": (0, 1), "e": (100, 100.001)})
+    by_key = {e.key: e for e in comp.metrics}
+    assert (format_change(by_key["a"]), format_rel(by_key["a"])) == ("+0.25", "+50.0%")
+    assert (format_change(by_key["b"]), format_rel(by_key["b"])) == ("new", "—")
+    assert (format_change(by_key["c"]), format_rel(by_key["c"])) == ("removed", "—")
+    assert (format_change(by_key["d"]), format_rel(by_key["d"])) == ("+1", "—")
+    assert format_rel(by_key["e"]) == "+<0.01%"
+
+
+def test_render_does_not_import_jinja_for_diff() -> None:
+    # `toolkit diff` must stay light: importing the report module must not import jinja2.
+    import subprocess
+    import sys
+
+    code = "import sys, toolkit.report, toolkit.gates; print('jinja2' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_base_and_head_objects_stay_untouched() -> None:
+    comp, gates = realistic()
+    before = (list(comp.metrics), list(comp.params), list(comp.plots))
+    render(comp, gates, options=OPTIONS)
+    assert (comp.metrics, comp.params, comp.plots) == before
+    assert comp.base == BASE
+
+
+def test_giant_names_and_messages_still_fit() -> None:
+    giant = "k" * 100_000
+    comp = comparison(
+        {f"{giant}{i}": (1.0, 2.0) for i in range(20)},
+        {giant: ("a" * 50_000, "b")},
+        problems=[Problem(giant, "main", "missing", giant)],
+    )
+    text = render(comp, [], options=OPTIONS, limit=65536)
+    assert size(text) <= 65536
+    assert text.startswith("<!-- toolkit:report id=default -->\n## No quality gates configured\n")
+    assert text.count("```") % 2 == 0
+
+
+def test_truncate_counts_astral_characters_twice() -> None:
+    text = ("🟢" * 50 + "\n") * 2000
+    out = truncate(text, 10000)
+    assert size(out) <= 10000 and size(out) > 9000

@@ -1,0 +1,51 @@
+"""`toolkit gates`: evaluate the quality gates of toolkit.yaml; exit 3 when one fails."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from toolkit import output
+from toolkit.results import GateResult
+
+EXIT_GATE_FAILED = 3
+
+
+def format_table(results: Sequence[GateResult]) -> str:
+    """A plain-text table of the results (metric, rule, base, head, result), aligned for a terminal."""
+    from toolkit.gates import format_number
+
+    def cell(value: object) -> str:
+        text = "—" if value is None else format_number(value)
+        return " ".join(text.split())  # one line, whatever the value holds
+
+    rows = [("metric", "rule", "base", "head", "result")]
+    rows += [
+        (" ".join(r.metric.split()), r.rule, cell(r.base), cell(r.head), "pass" if r.passed else "FAIL")
+        for r in results
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    return "\n".join(lines)
+
+
+def run(*, base: str | None, head: str | None, environ: Mapping[str, str], cwd: Path) -> int:
+    """Print the gates table and a verdict; return 3 when any gate fails, else 0."""
+    from toolkit import compare, gates, git, report
+    from toolkit.config import load_config
+
+    root = git.find_root(cwd)
+    config = load_config(root)
+    if not config.gates:
+        output.write_line("No quality gates configured; add `gates:` to toolkit.yaml to set some.")
+        return 0
+    comparison = compare.compare(root, base, head, environ=environ, config=config, with_plots=False)
+    for problem in comparison.problems:  # a gate on an unreadable file fails; say why up front
+        output.warn(problem.message)
+    results = gates.evaluate(config, comparison)
+    output.write_line(format_table(results))
+    failed = gates.failed(results)
+    for r in failed:
+        output.write_line(f"FAIL: {' '.join(r.reason.split())} (toolkit.yaml line {r.line})")
+    output.write_line(report.verdict(results))
+    return EXIT_GATE_FAILED if failed else 0

@@ -1,0 +1,68 @@
+"""`toolkit report`: the pull-request report as Markdown, printed (and written with -o FILE)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from toolkit import output
+from toolkit.errors import ToolkitError
+
+
+def run_url(environ: Mapping[str, str]) -> str | None:
+    """This workflow run's page inside GitHub Actions, else None."""
+    server = environ.get("GITHUB_SERVER_URL")
+    repo = environ.get("GITHUB_REPOSITORY")
+    run_id = environ.get("GITHUB_RUN_ID")
+    if environ.get("GITHUB_ACTIONS") != "true" or not (server and repo and run_id):
+        return None
+    return f"{server.rstrip('/')}/{repo}/actions/runs/{run_id}"
+
+
+def run(
+    *, base: str | None, head: str | None, output: Path | None, environ: Mapping[str, str], cwd: Path
+) -> int:
+    """Compare base and head, evaluate the gates and print the report (exit 0 even if gates fail)."""
+    from toolkit import compare, gates, git, report
+    from toolkit.config import load_config
+
+    root = git.find_root(cwd)
+    config = load_config(root)
+    comparison = compare.compare(
+        root, base, head, environ=environ, config=config, with_plots=config.report.plots
+    )
+    results = gates.evaluate(config, comparison)
+    dag_md = None
+    if config.report.dag:
+        from toolkit import dvc
+
+        dag_md = dvc.dag_markdown(root)
+    fields = {
+        name: rev.sha for name, rev in (("base", comparison.base), ("head", comparison.head)) if rev.sha
+    }
+    body = report.render(
+        comparison,
+        results,
+        options=config.report,
+        marker_fields=fields,
+        run_url=run_url(environ),
+        dag_md=dag_md,
+    )
+    if output is not None:
+        _write(output, body)
+    _print(body)
+    return 0
+
+
+def _write(path: Path, body: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(body, encoding="utf-8")
+    except OSError as exc:
+        raise ToolkitError(
+            f"cannot write the report to {path}: {exc.strerror or exc}; pass -o with a writable path."
+        ) from None
+
+
+def _print(body: str) -> None:
+    output.write(body if body.endswith("\n") else body + "\n")

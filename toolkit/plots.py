@@ -1,0 +1,534 @@
+"""Plot rows -> Markdown: Mermaid `xychart-beta` charts for curves and bar series, tables for
+confusion matrices, names for images. No image hosting and no Node toolchain.
+
+GitHub draws a Mermaid block that fails to parse as a "Syntax error" bomb, so everything written
+into a chart is constrained here: numbers are plain decimals (`[+-]?digits[.digits]`, the only
+form Mermaid's lexer accepts: no NaN, Infinity or exponents), labels are always quoted and can
+neither close their quotes nor the code fence, and both axes always carry a title (older Mermaid
+releases, which GitHub may still run, require one).
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import pairwise
+from typing import Any, Literal
+
+from toolkit.markdown import code, escape
+from toolkit.results import PlotData, PlotDef, Revision
+
+PALETTE_LINE = '%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "#9e9e9e, #d62728"}}}}%%'
+POINTS = 20  # resampled points per chart: readable, and a small block
+MAX_CATEGORIES = 20  # bar series / confusion classes shown
+_CONFUSION_TEMPLATES = frozenset({"confusion", "confusion_normalized"})
+_SCATTER_TEMPLATES = frozenset({"scatter", "scatter_jitter"})
+_LABEL_MAX = 60
+
+Kind = Literal["chart", "table", "image", "note"]
+
+
+@dataclass(frozen=True)
+class RenderedPlot:
+    """One plot as Markdown, ready to go under its heading."""
+
+    id: str
+    title: str
+    kind: Kind
+    markdown: str
+
+
+def render_plots(plots: Sequence[PlotData], base: Revision, head: Revision) -> list[RenderedPlot]:
+    """Every plot, in the order given, as Markdown."""
+    out: list[RenderedPlot] = []
+    for plot in plots:
+        try:
+            out.extend(render_plot(plot, base, head))
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+            # Plot files are free-form data: one odd file must not cost the whole report.
+            d = plot.definition
+            note = f"{md_name(d.path)} could not be drawn ({escape(type(exc).__name__)}: {escape(exc)})."
+            out.append(RenderedPlot(d.id, d.title or d.id, "note", note))
+    return out
+
+
+def render_plot(plot: PlotData, base: Revision, head: Revision) -> list[RenderedPlot]:
+    """One plot definition as one chart per y field (or a table, or a note)."""
+    d = plot.definition
+    title = d.title or d.id
+    if d.image:
+        return [
+            RenderedPlot(
+                d.id, title, "image", f"Image {md_name(d.path)}: not uploaded; see the file in the branch."
+            )
+        ]
+    if plot.base is None and plot.head is None:
+        return [RenderedPlot(d.id, title, "note", f"No data in {md_name(d.path)} at either revision.")]
+    base_rows = None if plot.base is None else [r for r in plot.base if isinstance(r, dict)]
+    head_rows = None if plot.head is None else [r for r in plot.head if isinstance(r, dict)]
+    rows_base = base_rows or []
+    rows_head = head_rows or []
+    x_field = _x_field(d, rows_base, rows_head)
+    y_fields = _y_fields(d, rows_base, rows_head, x_field)
+    if not y_fields:
+        return [RenderedPlot(d.id, title, "note", f"No y field found in {md_name(d.path)}.")]
+    rows = rows_base + rows_head
+    categorical = (
+        x_field is not None
+        and not _is_numeric_column(rows, x_field)
+        and not _is_numeric_column(rows, y_fields[0])
+    )
+    if d.template in _CONFUSION_TEMPLATES or categorical:  # two class columns: count the pairs
+        md = confusion_table(
+            d,
+            base_rows,
+            head_rows,
+            x_field,
+            y_fields[0],
+            base,
+            head,
+        )
+        return [RenderedPlot(d.id, title, "table", md)]
+    if d.template in _SCATTER_TEMPLATES:
+        n = len(rows_head or rows_base)
+        return [
+            RenderedPlot(d.id, title, "note", f"Scatter plot of {n} points in {md_name(d.path)}: not drawn.")
+        ]
+    out = []
+    for y_field in y_fields:
+        chart_title = title if len(y_fields) == 1 else f"{title}: {y_field}"
+        md = chart(
+            d,
+            base_rows,
+            head_rows,
+            x_field,
+            y_field,
+            base,
+            head,
+            title=chart_title,
+        )
+        out.append(RenderedPlot(d.id, chart_title, "chart" if md.startswith("```") else "note", md))
+    return out
+
+
+def md_name(text: object, max_len: int = 200) -> str:
+    """A name as inline code, or as escaped text when it holds `<`/`>` (so no raw tag appears)."""
+    s = str(text)
+    if len(s) > max_len:
+        s = s[: max_len - 1] + "…"
+    return escape(s) if "<" in s or ">" in s else code(s)
+
+
+# --- fields ------------------------------------------------------------------------------------
+
+
+def _x_field(d: PlotDef, *row_sets: list[dict[str, Any]]) -> str | None:
+    """The x field; None means the row index (DVC's default x, `step`, when rows have none)."""
+    if d.x:
+        return d.x
+    for rows in row_sets:
+        if rows and "step" in rows[0]:
+            return "step"
+    return None
+
+
+def _y_fields(
+    d: PlotDef, rows_base: list[dict[str, Any]], rows_head: list[dict[str, Any]], x_field: str | None
+) -> list[str]:
+    if d.y:
+        return list(d.y)
+    for rows in (rows_head, rows_base):
+        if rows:
+            fields = [k for k in rows[0] if k != x_field]
+            if fields:
+                return [fields[-1]]  # DVC's default y: the last field
+    return []
+
+
+def to_float(value: Any) -> float | None:
+    """A finite float from a JSON number or CSV text; None for anything else."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        f = float(value)
+    elif isinstance(value, str):
+        try:
+            f = float(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _is_numeric_column(rows: Sequence[dict[str, Any]], field: str | None) -> bool:
+    if field is None:
+        return True
+    values = [r.get(field) for r in rows if isinstance(r, dict) and r.get(field) is not None]
+    return bool(values) and all(to_float(v) is not None or _non_finite(v) for v in values)
+
+
+def _non_finite(value: Any) -> bool:
+    """NaN/Infinity as JSON or CSV gives them (scikit-learn's first ROC threshold is inf)."""
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, str):
+        return value.strip().lower() in {"nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"}
+    return False
+
+
+# --- number and label formatting ---------------------------------------------------------------
+
+
+def fixed(value: float, decimals: int) -> str:
+    """`value` as a plain decimal with at most `decimals` decimals (never an exponent)."""
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {value!r}")
+    text = f"{value:.{max(0, decimals)}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "", "+0") else text
+
+
+def decimals_for(span: float) -> int:
+    """Decimals that resolve about a thousandth of `span` (0 to 12)."""
+    if not math.isfinite(span) or span <= 0:
+        return 4
+    return max(0, min(12, 3 - math.floor(math.log10(span))))
+
+
+def mermaid_number(value: float, sig: int = 4) -> str:
+    """A plain decimal Mermaid's lexer accepts: `-0.0123`, `12`, never `1e-05`, `nan` or `inf`."""
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {value!r}")
+    if value == 0:
+        return "0"
+    return fixed(value, min(12, sig - 1 - math.floor(math.log10(abs(value)))))
+
+
+def mermaid_label(text: object, max_len: int = _LABEL_MAX) -> str:
+    """A quoted Mermaid string that cannot end itself, a line, the code fence or a directive."""
+    s = str(text)
+    for bad, good in (
+        ("\r\n", " "),
+        ("\n", " "),
+        ("\r", " "),
+        ('"', "'"),
+        ("`", "'"),
+        ("<", "‹"),
+        (">", "›"),
+        ("#", "♯"),
+        (";", ","),
+    ):
+        s = s.replace(bad, good)
+    while "%%" in s:  # `%%` starts a comment or a directive anywhere in a Mermaid block
+        s = s.replace("%%", "%")
+    s = "".join(c if c.isprintable() else " " for c in s).strip()
+    if len(s) > max_len:
+        s = s[: max_len - 1] + "…"
+    return f'"{s or "-"}"'
+
+
+# --- curves ------------------------------------------------------------------------------------
+
+
+def _points(rows: Sequence[dict[str, Any]], x_field: str | None, y_field: str) -> list[tuple[float, float]]:
+    pts = []
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            continue
+        x = float(i) if x_field is None else to_float(row.get(x_field))
+        y = to_float(row.get(y_field))
+        if x is not None and y is not None:
+            pts.append((x, y))
+    pts.sort(key=lambda p: p[0])  # stable: ties keep file order (ROC steps stay in order)
+    return pts
+
+
+def interpolate(points: Sequence[tuple[float, float]], x: float) -> float:
+    """Piecewise-linear y at x; flat beyond the ends; at a repeated x the last point wins."""
+    xs = [p[0] for p in points]
+    i = bisect_right(xs, x)
+    if i == 0:
+        return points[0][1]
+    if i == len(points):
+        return points[-1][1]
+    (x0, y0), (x1, y1) = points[i - 1], points[i]
+    if x1 == x0:
+        return y1
+    return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+
+
+def nice_grid(lo: float, hi: float, points: int = POINTS) -> list[str]:
+    """About `points` round x values covering lo..hi, as exact decimal labels ("0", "0.05", ...).
+
+    Steps are 1, 2, 2.5 or 5 times a power of ten, so labels stay short enough to sit side by side
+    under the chart (Mermaid draws every category label and never thins them out).
+    """
+    span = hi - lo
+    if not math.isfinite(span) or span <= max(abs(lo), abs(hi)) * 1e-12:
+        return [_decimal_text(Decimal(repr(lo)))] if math.isfinite(lo) else ["0"]
+    best: tuple[float, list[str]] | None = None
+    top = math.floor(math.log10(span))
+    for exponent in range(top - 3, top + 1):
+        for mantissa in ("1", "2", "2.5", "5"):
+            step = Decimal(mantissa).scaleb(exponent)
+            first = math.floor(Decimal(repr(lo)) / step)
+            last = math.ceil(Decimal(repr(hi)) / step)
+            count = last - first + 1
+            if count < 2 or count > points + 5:
+                continue
+            labels = [_decimal_text(step * k) for k in range(first, last + 1)]
+            # Each label is centred on its own slice of the ~600 px plot (about 82 characters of
+            # 14 px digits): two neighbours must fit in two slices, or they overlap.
+            widest_pair = max(len(a) + len(b) for a, b in pairwise(labels))
+            fits = widest_pair / 2 * count <= 82
+            score = abs(count - points - 1) + (0 if fits else 1000)
+            if best is None or score < best[0]:
+                best = (score, labels)
+    if best is None:  # pragma: no cover - a 1-2-2.5-5 step always lands near `points`
+        return [_decimal_text(Decimal(repr(lo))), _decimal_text(Decimal(repr(hi)))]
+    return best[1]
+
+
+def _decimal_text(value: Decimal) -> str:
+    """A Decimal as plain text: no exponent, no trailing zeros, no "-0"."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def chart(
+    d: PlotDef,
+    rows_base: list[dict[str, Any]] | None,
+    rows_head: list[dict[str, Any]] | None,
+    x_field: str | None,
+    y_field: str,
+    base: Revision,
+    head: Revision,
+    *,
+    title: str,
+    points: int = POINTS,
+) -> str:
+    """A ```mermaid xychart-beta block (or a one-line note when there is nothing to draw)."""
+    both = [r for r in (rows_base, rows_head) if r]
+    if all(_is_numeric_column(rows, x_field) and _is_numeric_column(rows, y_field) for rows in both):
+        return _curve_chart(d, rows_base, rows_head, x_field, y_field, base, head, title, points)
+    return _bar_chart(d, rows_base, rows_head, x_field, y_field, base, head, title)
+
+
+def _legend(title: str, base: Revision, head: Revision, sides: tuple[bool, bool]) -> str:
+    """The chart title, which must say which colour is which (xychart-beta draws no legend)."""
+    # Shorten the plot's own title, never the colour key after it.
+    short = mermaid_label(title, 40)[1:-1]
+    if all(sides):
+        return f"{short} - base {base.short} grey, head {head.short} red"
+    if sides[0]:
+        return f"{short} - base {base.short} only (no data at head)"
+    return f"{short} - head {head.short} only (no data at base)"
+
+
+def _block(
+    title: str, x_axis: str, y_label: str, series: list[list[float]], y_range: tuple[float, float]
+) -> str:
+    lo, hi = y_range
+    # About a hundredth of the range: finer than a chart this size can show.
+    decimals = max(0, decimals_for(hi - lo) - 1) if hi > lo else decimals_for(abs(lo))
+    texts = [[fixed(v, decimals) for v in values] for values in series]
+    y_axis = f"y-axis {mermaid_label(y_label)}"
+    if len({t for values in texts for t in values}) == 1:  # a flat line: give it a range
+        pad = abs(lo) or 1.0
+        y_axis += f" {mermaid_number(lo - pad)} --> {mermaid_number(hi + pad)}"
+    lines = [
+        "```mermaid",
+        PALETTE_LINE,
+        "xychart-beta",
+        f"    title {mermaid_label(title, 120)}",
+        f"    {x_axis}",
+        f"    {y_axis}",
+    ]
+    lines += [f"    line [{', '.join(values)}]" for values in texts]
+    lines.append("```")
+    return "\n".join(lines)
+
+
+def _curve_chart(
+    d: PlotDef,
+    rows_base: list[dict[str, Any]] | None,
+    rows_head: list[dict[str, Any]] | None,
+    x_field: str | None,
+    y_field: str,
+    base: Revision,
+    head: Revision,
+    title: str,
+    points: int,
+) -> str:
+    sides = [_points(rows, x_field, y_field) if rows is not None else [] for rows in (rows_base, rows_head)]
+    present = [bool(s) for s in sides]
+    if not any(present):
+        return f"No finite {md_name(y_field)} values in {md_name(d.path)} to draw."
+    all_x = [p[0] for s in sides for p in s]
+    # Category labels on round x values rather than a numeric `lo --> hi` axis: Mermaid releases
+    # place the points of a numeric axis in three different ways (some drop or squeeze points),
+    # while every release puts one value on each category.
+    labels = nice_grid(min(all_x), max(all_x), points)
+    grid = [float(label) for label in labels]
+    x_title = mermaid_label(d.x_label or x_field or "step")
+    x_axis = f"x-axis {x_title} [{', '.join(mermaid_label(x) for x in labels)}]"
+    y_label = d.y_label or y_field
+    series = [[interpolate(s, x) for x in grid] for s in sides if s]
+    values = [v for s in series for v in s]
+    note = ""
+    if all(present):
+        ranges = [(s[0][0], s[-1][0]) for s in sides]
+        if ranges[0] != ranges[1]:
+            note = (
+                "\n\n<sub>x ranges differ (base "
+                f"{mermaid_number(ranges[0][0])}–{mermaid_number(ranges[0][1])}, head "
+                f"{mermaid_number(ranges[1][0])}–{mermaid_number(ranges[1][1])}); "
+                "each line is held flat beyond its own data.</sub>"
+            )
+    legend = _legend(title, base, head, (present[0], present[1]))
+    return _block(legend, x_axis, y_label, series, (min(values), max(values))) + note
+
+
+def _bar_chart(
+    d: PlotDef,
+    rows_base: list[dict[str, Any]] | None,
+    rows_head: list[dict[str, Any]] | None,
+    x_field: str | None,
+    y_field: str,
+    base: Revision,
+    head: Revision,
+    title: str,
+) -> str:
+    # One field names categories, the other holds the numbers (bar_horizontal puts them the
+    # other way round); with no numbers at all there is nothing to draw.
+    rows = [r for r in (rows_base or []) + (rows_head or []) if isinstance(r, dict)]
+    cat_field, val_field = x_field, y_field
+    if not _is_numeric_column(rows, val_field) and x_field is not None and _is_numeric_column(rows, x_field):
+        cat_field, val_field = y_field, x_field
+    if cat_field is None or not _is_numeric_column(rows, val_field):
+        return (
+            f"{md_name(d.path)}: neither {md_name(x_field)} nor {md_name(y_field)} holds numbers; not drawn."
+        )
+    categories: list[str] = []
+    for r in rows:
+        c = str(r.get(cat_field))
+        if c not in categories:
+            categories.append(c)
+    dropped = max(0, len(categories) - MAX_CATEGORIES)
+    categories = categories[:MAX_CATEGORIES]
+    series = []
+    present = []
+    for side in (rows_base, rows_head):
+        if not side:
+            present.append(False)
+            continue
+        values: dict[str, float] = {}
+        for r in side:
+            if isinstance(r, dict):
+                v = to_float(r.get(val_field))
+                if v is not None:
+                    values.setdefault(str(r.get(cat_field)), v)
+        present.append(True)
+        series.append([values.get(c, 0.0) for c in categories])
+    if not series:
+        return f"No data to draw in {md_name(d.path)}."
+    x_axis = f"x-axis {mermaid_label(d.x_label or cat_field)} [{', '.join(_category_labels(categories))}]"
+    flat = [v for s in series for v in s]
+    block = _block(
+        _legend(title, base, head, (present[0], present[1])),
+        x_axis,
+        d.y_label or val_field,
+        series,
+        (min(flat), max(flat)),
+    )
+    if dropped:
+        block += f"\n\n<sub>{dropped} more categories not drawn.</sub>"
+    return block
+
+
+def _category_labels(categories: Sequence[str]) -> list[str]:
+    """Short quoted labels, all different (Mermaid merges categories with the same label)."""
+    labels: list[str] = []
+    for c in categories:
+        label = mermaid_label(c, 16)
+        n = 2
+        while label in labels:
+            label = mermaid_label(f"{c[:12]} ({n})", 18)
+            n += 1
+        labels.append(label)
+    return labels
+
+
+# --- confusion matrix --------------------------------------------------------------------------
+
+
+def _counts(rows: Sequence[dict[str, Any]], x: str, y: str) -> dict[tuple[str, str], int]:
+    out: dict[tuple[str, str], int] = {}
+    for r in rows:
+        if isinstance(r, dict):
+            k = (str(r.get(x)), str(r.get(y)))
+            out[k] = out.get(k, 0) + 1
+    return out
+
+
+def _class_order(labels: set[str]) -> list[str]:
+    def key(s: str) -> tuple[int, float, str]:
+        f = to_float(s)
+        return (0, f, s) if f is not None else (1, 0.0, s)
+
+    return sorted(labels, key=key)
+
+
+def confusion_table(
+    d: PlotDef,
+    rows_base: list[dict[str, Any]] | None,
+    rows_head: list[dict[str, Any]] | None,
+    x_field: str | None,
+    y_field: str,
+    base: Revision,
+    head: Revision,
+) -> str:
+    """Counts per (actual, predicted) as a Markdown table, cells `base → head` where they differ."""
+    x = x_field or "actual"
+    counts_base = _counts(rows_base or [], x, y_field)
+    counts_head = _counts(rows_head or [], x, y_field)
+    labels = {k[0] for k in (*counts_base, *counts_head)} | {k[1] for k in (*counts_base, *counts_head)}
+    classes = _class_order(labels)
+    dropped = max(0, len(classes) - MAX_CATEGORIES)
+    classes = classes[:MAX_CATEGORIES]
+    corner = f"{escape(d.x_label or x)} ↓ / {escape(d.y_label or y_field)} →"
+    header = "| " + " | ".join([corner, *(md_name(c) for c in classes)]) + " |"
+    sep = "| --- |" + " ---: |" * len(classes)
+    lines = [header, sep]
+    for actual in classes:
+        cells = [md_name(actual)]
+        for predicted in classes:
+            b = counts_base.get((actual, predicted), 0) if rows_base is not None else None
+            h = counts_head.get((actual, predicted), 0) if rows_head is not None else None
+            if b is None:
+                cells.append(str(h))
+            elif h is None:
+                cells.append(str(b))
+            elif b == h:
+                cells.append(str(h))
+            else:
+                cells.append(f"{b} → **{h}**")
+        lines.append("| " + " | ".join(cells) + " |")
+    if rows_base is not None and rows_head is not None:
+        caption = (
+            f"Counts at head {escape(head.short)}; `base → head` where base {escape(base.short)} differs."
+        )
+    elif rows_head is not None:
+        caption = f"Counts at head {escape(head.short)} (no data at base)."
+    else:
+        caption = f"Counts at base {escape(base.short)} (no data at head)."
+    if dropped:
+        caption += f" {dropped} more classes not shown."
+    return "\n".join(lines) + "\n\n" + caption
