@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator, Mapping
 
 _quiet = False
+_folding = 0  # inside a GitHub Actions ::group::, informational lines go to stdout with the markers
 
 
 def set_quiet(quiet: bool) -> None:
@@ -36,8 +37,11 @@ def write_line(text: str = "") -> None:
 def info(text: str) -> None:
     """An informational line on stderr, hidden by quiet mode."""
     if not _quiet:
-        sys.stderr.write(text + "\n")
-        sys.stderr.flush()
+        # Inside a folded group, stdout keeps the lines between the group markers (the runner
+        # reads stdout and stderr separately, so mixing them can spill lines out of the fold).
+        stream = sys.stdout if _folding else sys.stderr
+        stream.write(text + "\n")
+        stream.flush()
 
 
 def warn(text: str) -> None:
@@ -49,13 +53,16 @@ def warn(text: str) -> None:
 @contextlib.contextmanager
 def group(title: str, environ: Mapping[str, str] | None = None) -> Iterator[None]:
     """Fold what is printed inside into a collapsible group in GitHub Actions logs."""
+    global _folding
     folded = in_github_actions(environ)
     if folded:
         write_line(f"::group::{title}")
+        _folding += 1
     else:
         info(f"== {title}")
     try:
         yield
     finally:
         if folded:
+            _folding -= 1
             write_line("::endgroup::")
