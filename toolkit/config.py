@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
 from toolkit.errors import ConfigError
 from toolkit.results import Direction
@@ -18,6 +19,7 @@ _LOWER_WORDS = frozenset(
     "loss error err rmse mse mae mape rmsle latency time duration seconds ms size bytes "
     "fpr fnr logloss perplexity cost".split()
 )
+_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 _REPORT_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
@@ -60,9 +62,9 @@ class Config:
 def infer_direction(key: str) -> Direction:
     """`lower` for names like loss, error, rmse, mae, latency, time, size; otherwise `higher`."""
     leaf = key.rsplit(".", 1)[-1].lower()
-    words = [w for w in re.split(r"[^a-z0-9]+", leaf) if w]
-    for word in words:
-        if word in _LOWER_WORDS or word.endswith("loss") or word.endswith("error"):
+    # Called once per metric key (thousands in big files): precompiled split, one endswith.
+    for word in _WORD_SPLIT.split(leaf):
+        if word and (word in _LOWER_WORDS or word.endswith(("loss", "error"))):
             return "lower"
     return "higher"
 
@@ -81,6 +83,8 @@ def load_config(root: Path) -> Config:
         return Config()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}; fix or remove the file.") from exc
+    import yaml  # lazily: `toolkit diff` without a toolkit.yaml need not load PyYAML
+
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -119,6 +123,8 @@ def load_config(root: Path) -> Config:
 
 
 def _top_level_lines(node: yaml.Node | None) -> dict[str, int]:
+    import yaml
+
     if not isinstance(node, yaml.MappingNode):
         return {}
     return {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
@@ -127,6 +133,8 @@ def _top_level_lines(node: yaml.Node | None) -> dict[str, int]:
 def _gates(
     path: Path, raw: Any, node: yaml.Node | None, lines: dict[str, int]
 ) -> tuple[GateSpec, ...]:
+    import yaml
+
     if raw is None:
         return ()
     if not isinstance(raw, list):

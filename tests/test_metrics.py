@@ -1,0 +1,121 @@
+"""toolkit.metrics: flattening and diffing with DVC's old/new/diff and the documented improvements."""
+
+from __future__ import annotations
+
+import datetime
+import math
+
+from toolkit import metrics
+from toolkit.config import Config
+from toolkit.results import Entry
+
+
+def test_flatten_nested_lists_nulls_dates() -> None:
+    data = {
+        "a": {"b": {"c": 1}, "empty": {}},
+        "l": [1, {"x": 2}],
+        "n": None,
+        "d": datetime.date(2020, 1, 2),
+        "s": "x",
+    }
+    assert metrics.flatten(data) == {
+        "a.b.c": 1,
+        "l": [1, {"x": 2}],
+        "n": None,
+        "d": "2020-01-02",
+        "s": "x",
+    }
+    # params: lists in DVC's string form
+    assert metrics.flatten({"l": [1, 2], "m": {"k": [True]}}, lists_as_str=True) == {
+        "l": "[1, 2]",
+        "m.k": "[True]",
+    }
+
+
+def test_flatten_top_level_scalar_and_empty() -> None:
+    assert metrics.flatten(0.5) == {"": 0.5}
+    assert metrics.flatten(None) == {}
+    assert metrics.flatten({}) == {}
+
+
+def test_same() -> None:
+    assert metrics.same(1, 1.0)
+    assert not metrics.same(True, 1)
+    assert not metrics.same(1, "1")
+    assert metrics.same(math.nan, math.nan)
+    assert metrics.same([1, math.nan], [1, math.nan])
+    assert not metrics.same([1, 2], [1, 3])
+    assert not metrics.same([True], [1])
+
+
+def _by_key(entries: list[Entry]) -> dict[str, Entry]:
+    return {e.key: e for e in entries}
+
+
+def test_diff_file_statuses_and_numbers() -> None:
+    old = {
+        "acc": 0.5,
+        "loss": 0.4,
+        "same": 2,
+        "gone": 1,
+        "s": "a",
+        "b": True,
+        "nan": math.nan,
+        "l": [1],
+        "z": 0,
+        "n": None,
+    }
+    new = {
+        "acc": 0.6,
+        "loss": 0.5,
+        "same": 2.0,
+        "s": "b",
+        "b": False,
+        "nan": math.nan,
+        "l": [2],
+        "z": 1,
+        "n": None,
+        "added": 3,
+    }
+    e = _by_key(metrics.diff_file("m.json", old, new, direction_for=Config().direction_for))
+    assert e["acc"].status == "modified" and e["acc"].diff == 0.6 - 0.5
+    assert e["acc"].rel == (0.6 - 0.5) / 0.5
+    assert e["acc"].direction == "higher" and e["acc"].improved is True
+    assert e["loss"].direction == "lower" and e["loss"].improved is False
+    assert e["same"].status == "unchanged" and e["same"].diff == 0.0 and e["same"].improved is None
+    assert e["gone"].status == "removed" and e["gone"].new is None and e["gone"].diff is None
+    assert e["added"].status == "added" and e["added"].old is None and e["added"].direction == "higher"
+    assert e["s"].status == "modified" and e["s"].diff is None and e["s"].direction is None
+    assert e["b"].status == "modified" and e["b"].diff is None and e["b"].direction is None
+    assert e["nan"].status == "unchanged"
+    assert e["l"].status == "modified" and e["l"].old == [1]
+    assert e["z"].rel is None and e["z"].diff == 1  # old 0: no relative change
+    assert e["n"].status == "unchanged"
+    assert [k.key for k in metrics.diff_file("m", old, new)][-1] == "gone"  # removed keys last
+
+
+def test_diff_file_absent_files() -> None:
+    added = metrics.diff_file("m.json", None, {"a": 1})
+    assert [(x.key, x.status, x.old, x.new) for x in added] == [("a", "added", None, 1)]
+    removed = metrics.diff_file("m.json", {"a": 1}, None)
+    assert [(x.key, x.status) for x in removed] == [("a", "removed")]
+    assert metrics.diff_file("m.json", None, None) == []
+
+
+def test_params_have_no_direction() -> None:
+    (entry,) = metrics.diff_file("params.yaml", {"lr": 0.1}, {"lr": 0.2})
+    assert entry.direction is None and entry.improved is None and entry.diff is not None
+
+
+def test_fast_entries_equal_regular_ones() -> None:
+    (entry,) = metrics.diff_file("p", {"a": 1}, {"a": 2}, direction_for=Config().direction_for)
+    regular = Entry(
+        path="p", key="a", old=1, new=2, status="modified", diff=1, rel=1.0, direction="higher", improved=True
+    )
+    assert entry == regular and hash(entry) == hash(regular)
+    assert entry.to_json() == regular.to_json()
+
+
+def test_infinite_values() -> None:
+    (entry,) = metrics.diff_file("p", {"a": math.inf}, {"a": 1.0}, direction_for=Config().direction_for)
+    assert entry.diff == -math.inf and entry.rel is None and entry.improved is False

@@ -1,0 +1,277 @@
+"""git: the repo root, revisions (fetching what a shallow clone lacks) and reading files at a commit.
+
+Files of a commit are read through ONE `git cat-file --batch` process per command (`ObjectReader`)
+and trees are listed with one `git ls-tree -r` per commit, never one process per file.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import TracebackType
+
+from toolkit import proc
+from toolkit.errors import GitError, RevisionError
+
+_HEXDIGITS = frozenset("0123456789abcdefABCDEF")
+
+
+def _is_hex(text: str, min_len: int = 7) -> bool:
+    return min_len <= len(text) <= 40 and all(c in _HEXDIGITS for c in text)
+
+
+# Never let git ask for a password or open an editor in CI: fail instead.
+_ENV_EXTRA = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": "", "LC_ALL": "C"}
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(_ENV_EXTRA)
+    return env
+
+
+def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    return proc.run(("git", *args), cwd=root, env=_env(), check=False)
+
+
+def find_root(cwd: Path) -> Path:
+    """The top folder of the git repository that contains `cwd`."""
+    if not cwd.is_dir():
+        raise GitError(f"{cwd} is not a folder; run toolkit from inside your project's git checkout.")
+    if not any(name in os.environ for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_CEILING_DIRECTORIES")):
+        # Fast path (no process): the nearest folder holding `.git` (a folder, or a file for
+        # worktrees and submodules) is what `git rev-parse --show-toplevel` would print.
+        here = cwd.resolve()
+        for folder in (here, *here.parents):
+            if (folder / ".git").exists():
+                return folder
+    result = _git(cwd, "rev-parse", "--show-toplevel")
+    top = result.stdout.decode(errors="replace").strip()
+    if result.returncode != 0 or not top:
+        raise GitError(
+            f"{cwd} is not inside a git repository; run toolkit from your project's checkout "
+            "(or create one with `git init`)."
+        )
+    return Path(top)
+
+
+def is_shallow(root: Path) -> bool:
+    """True when the repository is a shallow clone (`--depth`)."""
+    result = _git(root, "rev-parse", "--is-shallow-repository")
+    return result.returncode == 0 and result.stdout.strip() == b"true"
+
+
+def _check_name(rev: str) -> None:
+    if not rev or rev.startswith("-") or any(c.isspace() or ord(c) < 32 for c in rev):
+        raise RevisionError(
+            f"{rev!r} is not a valid revision name; give a branch, tag or commit (e.g. main, HEAD~1)."
+        )
+
+
+def resolve(root: Path, rev: str) -> str | None:
+    """The full commit sha `rev` names locally, or None when it is not known here."""
+    _check_name(rev)
+    result = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+    sha = result.stdout.decode().strip()
+    return sha if result.returncode == 0 and _is_hex(sha, 40) else None
+
+
+def _fetch(root: Path, shallow: bool, refspec: str) -> bool:
+    args = ["fetch", "--no-tags", "--quiet"]
+    if shallow:
+        # Only a shallow clone gets --depth: on a full clone it would truncate the history.
+        args.append("--depth=1")
+    args += ["origin", refspec]
+    return _git(root, *args).returncode == 0
+
+
+def ensure_revision(root: Path, rev: str) -> str:
+    """The full sha of `rev`, fetching it from `origin` first when this clone lacks it."""
+    sha = resolve(root, rev)
+    if sha:
+        return sha
+    branch = rev.removeprefix("origin/").removeprefix("refs/heads/")
+    if branch and not rev.startswith("refs/"):
+        # Fetched by an earlier run (a branch name resolves only as its remote-tracking ref).
+        sha = resolve(root, f"refs/remotes/origin/{branch}")
+        if sha:
+            return sha
+    shallow = is_shallow(root)
+    attempts: list[tuple[str, str]] = []  # (refspec to fetch, name to resolve afterwards)
+    if _is_hex(rev):
+        attempts.append((rev, "FETCH_HEAD"))
+    if branch and not rev.startswith("refs/tags/"):
+        attempts.append(
+            (f"refs/heads/{branch}:refs/remotes/origin/{branch}", f"refs/remotes/origin/{branch}")
+        )
+    if not _is_hex(rev):
+        attempts.append((rev, "FETCH_HEAD"))
+    for refspec, name in attempts:
+        if _fetch(root, shallow, refspec):
+            sha = resolve(root, rev) or resolve(root, name)
+            if sha:
+                return sha
+    hint = (
+        " This is a shallow clone: `git fetch --unshallow origin` makes older commits available."
+        if shallow
+        else ""
+    )
+    raise RevisionError(
+        f"revision `{rev}` is not in this repository and could not be fetched from `origin`; "
+        f"check the name (a branch, tag or commit) or fetch it with `git fetch origin {rev}`.{hint}"
+    )
+
+
+def start_listing(root: Path, sha: str | None) -> Callable[[], dict[str, str]]:
+    """Start listing commit `sha`'s files (None: the working tree) in the background.
+
+    Call the result for {path with forward slashes: blob id} ('' for working-tree files); two
+    listings started together overlap, which is most of their cost.
+    """
+    if sha is None:
+        args = ["ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+    else:
+        args = ["ls-tree", "-r", "-z", "--full-tree", sha]
+    try:
+        p = subprocess.Popen(
+            ["git", *args], cwd=root, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+    except FileNotFoundError as exc:
+        raise GitError("`git` is not installed or not on PATH; install it and retry.") from exc
+
+    def finish() -> dict[str, str]:
+        out, err = p.communicate()
+        if p.returncode != 0:
+            detail = err.decode(errors="replace").strip().splitlines()
+            what = f"commit {sha[:7]}" if sha else f"the working tree in {root}"
+            raise GitError(
+                f"cannot list the files of {what}: {detail[-1] if detail else 'git failed'}; "
+                "check that the clone is complete (`git fsck`)."
+            )
+        files: dict[str, str] = {}
+        for record in out.split(b"\0"):
+            if not record:
+                continue
+            if sha is None:
+                files[record.decode("utf-8", errors="surrogateescape")] = ""
+                continue
+            meta, _, path = record.partition(b"\t")
+            mode, kind, oid = meta.split(b" ")
+            # Blobs only: submodules (commit) have no content here; symlinks (120000) would be
+            # read as their target path, which DVC would not do either.
+            if kind == b"blob" and mode != b"120000":
+                files[path.decode("utf-8", errors="surrogateescape")] = oid.decode()
+        return files
+
+    return finish
+
+
+def list_tree(root: Path, sha: str) -> dict[str, str]:
+    """Every file of commit `sha`: {path with forward slashes: blob id} (one `git ls-tree -r`)."""
+    return start_listing(root, sha)()
+
+
+def list_workspace(root: Path) -> list[str]:
+    """Files of the working tree git knows or would add (tracked + untracked, not ignored)."""
+    return list(start_listing(root, None)())
+
+
+class ObjectReader:
+    """Reads git objects through one long-lived `git cat-file --batch` process."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        if self._proc is None:
+            try:
+                self._proc = subprocess.Popen(
+                    ["git", "cat-file", "--batch"],
+                    cwd=self.root,
+                    env=_env(),
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                )
+            except FileNotFoundError as exc:
+                raise GitError("`git` is not installed or not on PATH; install it and retry.") from exc
+        return self._proc
+
+    def read(self, spec: str) -> bytes | None:
+        """The content of the object `spec` (a blob id or `rev:path`), None when it does not exist."""
+        if "\n" in spec:
+            return None
+        p = self._start()
+        assert p.stdin is not None and p.stdout is not None
+        try:
+            p.stdin.write(spec.encode("utf-8", errors="surrogateescape") + b"\n")
+            p.stdin.flush()
+            header = p.stdout.readline()
+        except BrokenPipeError as exc:
+            raise GitError(f"`git cat-file` stopped unexpectedly in {self.root}.") from exc
+        if not header:
+            raise GitError(f"`git cat-file` stopped unexpectedly in {self.root}.")
+        parts = header.split()
+        if len(parts) != 3 or parts[-1] in (b"missing", b"ambiguous"):
+            return None
+        size = int(parts[2])
+        data = p.stdout.read(size + 1)  # content + LF
+        return data[:size]
+
+    def resolve(self, rev: str) -> str | None:
+        """The commit sha `rev` names (any `git rev-parse` syntax), None when unknown here."""
+        try:
+            _check_name(rev)
+        except RevisionError:
+            return None
+        p = self._start()
+        assert p.stdin is not None and p.stdout is not None
+        try:
+            p.stdin.write(f"{rev}^{{commit}}\n".encode("utf-8", errors="surrogateescape"))
+            p.stdin.flush()
+            header = p.stdout.readline()
+        except BrokenPipeError as exc:
+            raise GitError(f"`git cat-file` stopped unexpectedly in {self.root}.") from exc
+        parts = header.split()
+        if len(parts) != 3 or parts[1] != b"commit":
+            return None
+        p.stdout.read(int(parts[2]) + 1)
+        sha = parts[0].decode()
+        return sha if _is_hex(sha, 40) else None
+
+    def read_many(self, oids: Mapping[str, str]) -> dict[str, bytes]:
+        """Read several blobs: {key: blob id} -> {key: content} (absent objects are left out)."""
+        out: dict[str, bytes] = {}
+        for key, oid in oids.items():
+            data = self.read(oid)
+            if data is not None:
+                out[key] = data
+        return out
+
+    def close(self) -> None:
+        """Stop the git process."""
+        if self._proc is not None:
+            p, self._proc = self._proc, None
+            if p.stdin:
+                p.stdin.close()
+            if p.stdout:
+                p.stdout.close()
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:  # pragma: no cover - git hung
+                p.kill()
+                p.wait()
+
+    def __enter__(self) -> ObjectReader:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
