@@ -102,3 +102,36 @@ def test_list_workspace_includes_untracked_not_ignored(origin: Path) -> None:
     files = tgit.list_workspace(origin)
     assert "new.txt" in files and "a.txt" in files
     assert not any(f.startswith("ignored/") for f in files)
+
+
+def test_fetch_auth_env_only_in_actions_with_a_token() -> None:
+    assert tgit.fetch_auth_env({"GITHUB_TOKEN": "t"}) == {}
+    assert tgit.fetch_auth_env({"GITHUB_ACTIONS": "true", "GITHUB_SERVER_URL": "https://github.com"}) == {}
+    env = tgit.fetch_auth_env(
+        {
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_TOKEN": "ghs_SECRET",
+            "GITHUB_SERVER_URL": "https://ghe.example.com/",
+            "GIT_CONFIG_COUNT": "1",
+        }
+    )
+    assert env["GIT_CONFIG_COUNT"] == "2"
+    assert env["GIT_CONFIG_KEY_1"] == "http.https://ghe.example.com/.extraheader"
+    import base64
+
+    value = env["GIT_CONFIG_VALUE_1"]
+    assert value.startswith("AUTHORIZATION: basic ")
+    assert base64.b64decode(value.split()[-1]) == b"x-access-token:ghs_SECRET"
+    assert "ghs_SECRET" not in value  # only ever encoded, and only in the environment
+
+
+def test_shallow_fetch_works_with_actions_credentials_set(
+    origin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The auth header is scoped to the server URL: a fetch from another remote is unaffected.
+    clone = tmp_path / "shallow-auth"
+    git(tmp_path, "clone", "-q", "--depth", "1", "--branch", "feature", f"file://{origin}", str(clone))
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_TOKEN", "ghs_SECRET")
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
+    assert tgit.ensure_revision(clone, "main") == git(origin, "rev-parse", "main")

@@ -6,6 +6,7 @@ and trees are listed with one `git ls-tree -r` per commit, never one process per
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 from collections.abc import Callable, Mapping
@@ -78,13 +79,38 @@ def resolve(root: Path, rev: str) -> str | None:
     return sha if result.returncode == 0 and _is_hex(sha, 40) else None
 
 
+def fetch_auth_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """Git config (as environment, never argv or a file) that lets a fetch use GITHUB_TOKEN.
+
+    The generated workflows check out with `persist-credentials: false`, so a private repo's
+    base commit can only be fetched with the job's token; it is scoped to the Actions server URL
+    and handed to git as `http.<server>/.extraheader`, as actions/checkout does.
+    """
+    token = environ.get("GITHUB_TOKEN")
+    server = (environ.get("GITHUB_SERVER_URL") or "").rstrip("/")
+    if environ.get("GITHUB_ACTIONS") != "true" or not token or not server.startswith("https://"):
+        return {}
+    try:
+        n = int(environ.get("GIT_CONFIG_COUNT") or "0")
+    except ValueError:
+        n = 0
+    basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+    return {
+        "GIT_CONFIG_COUNT": str(n + 1),
+        f"GIT_CONFIG_KEY_{n}": f"http.{server}/.extraheader",
+        f"GIT_CONFIG_VALUE_{n}": f"AUTHORIZATION: basic {basic}",
+    }
+
+
 def _fetch(root: Path, shallow: bool, refspec: str) -> bool:
     args = ["fetch", "--no-tags", "--quiet"]
     if shallow:
         # Only a shallow clone gets --depth: on a full clone it would truncate the history.
         args.append("--depth=1")
     args += ["origin", refspec]
-    return _git(root, *args).returncode == 0
+    env = _env()
+    env.update(fetch_auth_env(os.environ))
+    return proc.run(("git", *args), cwd=root, env=env, check=False).returncode == 0
 
 
 def ensure_revision(root: Path, rev: str) -> str:
