@@ -236,9 +236,11 @@ def test_repro_summary_and_run_link() -> None:
         repro=ReproResult(("train",), ("prepare", "evaluate"), 61.0),
         run_url="https://github.com/o/r/actions/runs/7",
     )
-    assert "Pipeline: `dvc repro` ran 1 stage (`train`); 2 were up to date (61.0 s)." in text
+    assert "Pipeline: `dvc repro` ran 1 stage (`train`); 2 were up to date." in text
+    # No timings in the body: a rerun with the same results must leave the comment untouched.
+    assert "61" not in text
     idle = render(comp, [], options=OPTIONS, repro=ReproResult((), ("a", "b", "c"), 2.5))
-    assert "Pipeline: `dvc repro` found all 3 stages up to date (2.5 s)." in idle
+    assert "Pipeline: `dvc repro` found all 3 stages up to date." in idle
     assert "[workflow run](https://github.com/o/r/actions/runs/7)" in text
 
 
