@@ -206,6 +206,8 @@ def test_pr_check_posts_one_comment_through_reruns(
     # The time of the push that made this head (the payload's updated_at): orders reports.
     assert fields["time"] == str(int(datetime(2019, 5, 15, 15, 20, 33, tzinfo=UTC).timestamp()))
     assert "train.C" in body
+    # The head is named as reviewers know it (the PR branch), not as "workspace".
+    assert "Comparing `main` (`" in body and "→ `feature` (workspace)" in body
     assert run.summary.strip() == run.report.strip()
     outputs = run.outputs
     assert outputs["failed-gates"] == "0"
@@ -224,7 +226,14 @@ def test_pr_check_posts_one_comment_through_reruns(
     assert len(ours(github)) == 1
     assert ours(github)[0]["id"] == mine[0]["id"]
     assert str(ours(github)[0]["body"]) == rerun.report
-    assert len(github.requests()) - len(methods) <= 4  # 3 pages + at most one PATCH
+    # The pipeline was already reproduced in this checkout, so the body changed: one PATCH.
+    assert [r.method for r in github.requests()][len(methods) :] == ["GET"] * 3 + ["PATCH"]
+    # Once more with the same results: identical body, 3 pages read and nothing written.
+    seen = len(github.requests())
+    again = run_ci(pr, github, tmp_path / "runner2b")
+    assert again.proc.returncode == 0, again.proc.stderr
+    assert [r.method for r in github.requests()][seen:] == ["GET"] * 3
+    assert "The report comment is up to date" in again.proc.stderr
     assert_clean(rerun, github)
     print(f"rerun overhead: {rerun.overhead():.2f} s")
 

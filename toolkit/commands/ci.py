@@ -16,6 +16,7 @@ from pathlib import Path
 from toolkit import actions, proc
 from toolkit.errors import GitHubError, ToolkitError
 from toolkit.output import group, info, warn, write, write_line
+from toolkit.results import Revision
 
 REPORT_NAME = "toolkit-report.md"
 GATE_FAILED = 3
@@ -83,6 +84,9 @@ def _run(
     comparison = compare.compare(
         root, base, None, environ=environ, config=config, with_plots=config.report.plots
     )
+    if ctx.is_pull_request and ctx.head_ref:
+        # The workspace is the PR's checkout after `dvc repro`: name it as reviewers know it.
+        comparison.head = Revision(name=ctx.head_ref, sha=None)
     results = gates.evaluate(config, comparison)
     failed = [g for g in results if not g.passed]
     verdict = report.verdict(results)
