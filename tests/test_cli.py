@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -59,3 +60,20 @@ def test_json_and_md_are_exclusive_formats() -> None:
 
     fmt_params = [p for p in diff.params if getattr(p, "name", "") == "fmt"]
     assert {p.flag_value for p in fmt_params} == {"json", "md"}  # type: ignore[attr-defined]
+
+
+def test_process_exit_codes_and_messages(tmp_path: Path) -> None:
+    # Through the real entry point (main() ends the process itself): codes and stderr intact.
+    def toolkit(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "toolkit", *args], cwd=tmp_path, capture_output=True, text=True
+        )
+
+    outside = toolkit("diff")
+    assert outside.returncode == 1
+    assert outside.stderr.startswith("Error: ") and "not inside a git repository" in outside.stderr
+    assert "Traceback" not in outside.stderr
+    usage = toolkit("diff", "--nope")
+    assert usage.returncode == 2 and "No such option" in usage.stderr
+    helped = toolkit("--help")
+    assert helped.returncode == 0 and helped.stdout.startswith("Usage: ")

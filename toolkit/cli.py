@@ -6,6 +6,7 @@ never import dvc, scikit-learn or requests.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -112,6 +113,17 @@ def main() -> None:
     """Console-script entry point; unexpected errors become one line, not a traceback."""
     try:
         cli.main(prog_name="toolkit", standalone_mode=True)
+    except SystemExit as done:
+        # The command has finished and closed what it opened: skip the interpreter's teardown
+        # (freeing every object one by one), which is ~8% of a 5,000-key `toolkit diff`.
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        if isinstance(done.code, str):
+            sys.stderr.write(done.code + "\n")
+        for stream in (sys.stdout, sys.stderr):
+            # A closed pipe (`toolkit diff | head`) has nothing left to keep.
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(code)
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         sys.stderr.write("Aborted.\n")
         sys.exit(130)

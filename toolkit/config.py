@@ -16,10 +16,14 @@ from toolkit.results import Direction
 FILENAME = "toolkit.yaml"
 
 _LOWER_WORDS = frozenset(
-    "loss error err rmse mse mae mape rmsle latency time duration seconds ms size bytes "
+    "loss error errors err rmse mse mae mape rmsle latency time duration seconds ms size bytes "
     "fpr fnr logloss perplexity cost".split()
 )
-_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
+# One search per key (thousands in big files): a listed word, or any word ending in loss/error.
+_LOWER_NAME = re.compile(
+    r"(?<![a-z0-9])(?:" + "|".join(sorted(_LOWER_WORDS)) + r")(?![a-z0-9])"
+    r"|(?:loss|error)(?![a-z0-9])"
+)
 _REPORT_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
@@ -62,11 +66,7 @@ class Config:
 def infer_direction(key: str) -> Direction:
     """`lower` for names like loss, error, rmse, mae, latency, time, size; otherwise `higher`."""
     leaf = key.rsplit(".", 1)[-1].lower()
-    # Called once per metric key (thousands in big files): precompiled split, one endswith.
-    for word in _WORD_SPLIT.split(leaf):
-        if word and (word in _LOWER_WORDS or word.endswith(("loss", "error"))):
-            return "lower"
-    return "higher"
+    return "lower" if _LOWER_NAME.search(leaf) else "higher"
 
 
 def _fail(path: Path, line: int | None, message: str) -> ConfigError:

@@ -8,6 +8,7 @@ reject) are written as `null`; the entry's `status` still says whether the value
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -32,16 +33,24 @@ def run(
     from toolkit.config import load_config
     from toolkit.git import find_root
 
-    root = find_root(cwd)
-    comparison = compare(root, base, head, environ=environ, config=load_config(root))
-    for problem in comparison.problems:
-        output.warn(problem.message)
-    if fmt == "json":
-        output.write_line(render_json(comparison, show_all=show_all))
-    elif fmt == "md":
-        output.write_line(render_markdown(comparison, show_all=show_all))
-    else:
-        output.write_line(render_table(comparison, show_all=show_all))
+    # A diff allocates tens of thousands of small objects that all live until the end: the
+    # cyclic collector's passes over them are pure overhead (~10% at 5,000 keys).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        root = find_root(cwd)
+        comparison = compare(root, base, head, environ=environ, config=load_config(root))
+        for problem in comparison.problems:
+            output.warn(problem.message)
+        if fmt == "json":
+            output.write_line(render_json(comparison, show_all=show_all))
+        elif fmt == "md":
+            output.write_line(render_markdown(comparison, show_all=show_all))
+        else:
+            output.write_line(render_table(comparison, show_all=show_all))
+    finally:
+        if collecting:
+            gc.enable()
     return 0
 
 
