@@ -45,7 +45,7 @@ python3 - <<'PY'
 import re, pathlib
 p = pathlib.Path("params.yaml")
 text = p.read_text()
-new = re.sub(r"(?m)^(\s*C:\s*)[0-9.eE+-]+\s*$", r"\g<1>0.05", text, count=1)
+new = re.sub(r"(?m)^(\s*C:\s*)[0-9.eE+-]+", r"\g<1>0.05", text, count=1)
 assert new != text, "params.yaml has no `C:` to change"
 p.write_text(new)
 PY

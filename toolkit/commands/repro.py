@@ -25,9 +25,12 @@ def run(*, pull: bool, push: bool, environ: Mapping[str, str], cwd: Path) -> int
     """Reproduce the pipeline and print which stages ran and which were up to date."""
     root = find_pipeline_root(cwd)
     result = dvc.repro(root, pull=pull, push=push, environ=environ)
-    ran = ", ".join(result.ran) or "none"
-    skipped = ", ".join(result.skipped) or "none"
+    parts = []
+    if result.ran:
+        parts.append(f"ran {', '.join(result.ran)}")
+    if result.skipped:
+        parts.append(f"up to date: {', '.join(result.skipped)}")
     output.write_line(
-        f"Reproduced {root} in {result.seconds:.1f}s: ran {ran}; up to date {skipped}."
+        f"Reproduced {root} in {result.seconds:.1f}s: {'; '.join(parts) or 'no stages'}."
     )
     return 0
