@@ -8,6 +8,7 @@ the diff before committing.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -330,3 +331,17 @@ def test_truncate_counts_astral_characters_twice() -> None:
     text = ("🟢" * 50 + "\n") * 2000
     out = truncate(text, 10000)
     assert size(out) <= 10000 and size(out) > 9000
+
+
+def test_save_creates_folders_and_names_an_unwritable_path(tmp_path: Path) -> None:
+    from toolkit.errors import ToolkitError
+    from toolkit.report import save
+
+    save(tmp_path / "a" / "b" / "report.md", "# hi\n")
+    assert (tmp_path / "a" / "b" / "report.md").read_text() == "# hi\n"
+    blocker = tmp_path / "file"
+    blocker.write_text("mine\n")
+    with pytest.raises(ToolkitError) as err:
+        save(blocker / "report.md", "# hi\n")
+    assert str(blocker / "report.md") in err.value.format_message()
+    assert blocker.read_text() == "mine\n"  # nothing the user wrote is touched

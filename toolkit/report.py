@@ -13,10 +13,12 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit import marker
 from toolkit.config import ReportOptions
+from toolkit.errors import ToolkitError
 from toolkit.markdown import code, escape
 from toolkit.plots import md_name
 from toolkit.results import Comparison, Entry, GateResult, ReproResult, Revision
@@ -405,3 +407,15 @@ def truncate(text: str, limit: int) -> str:
     if cut.count("<details>") > cut.count("</details>"):
         tail += "\n</details>\n"
     return cut + tail + note
+
+
+def save(path: Path, body: str) -> None:
+    """Write the report to `path`, creating its folder; a clear error when that is not possible."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(body, encoding="utf-8")
+    except OSError as exc:
+        raise ToolkitError(
+            f"cannot write the report to {path}: {exc.strerror or exc}; pass -o/--output with a "
+            "writable path."
+        ) from None

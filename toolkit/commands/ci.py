@@ -102,13 +102,7 @@ def _run(
         dag_md=dag_md,
     )
     report_path = _report_path(output, environ)
-    try:
-        report_path.parent.mkdir(parents=True, exist_ok=True)
-        report_path.write_text(body, encoding="utf-8")
-    except OSError as exc:
-        raise ToolkitError(
-            f"cannot write the report to {report_path}: {exc.strerror}; pass --output FILE."
-        ) from None
+    report.save(report_path, body)
     info(f"Report written to {report_path}")
 
     if not ctx.in_actions:

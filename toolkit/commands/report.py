@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from toolkit import output
-from toolkit.errors import ToolkitError
 
 
 def run_url(environ: Mapping[str, str]) -> str | None:
@@ -49,19 +48,9 @@ def run(
         dag_md=dag_md,
     )
     if output is not None:
-        _write(output, body)
+        report.save(output, body)
     _print(body)
     return 0
-
-
-def _write(path: Path, body: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(body, encoding="utf-8")
-    except OSError as exc:
-        raise ToolkitError(
-            f"cannot write the report to {path}: {exc.strerror or exc}; pass -o with a writable path."
-        ) from None
 
 
 def _print(body: str) -> None:
