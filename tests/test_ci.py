@@ -340,6 +340,7 @@ def test_outside_actions_prints_the_report_and_touches_no_network(
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("<!-- toolkit:report id=default head=")
     assert proc.stdout == out.read_text()
+    assert "→ `feature` (workspace)" in proc.stdout  # the checked-out branch names the head
     assert not [line for line in proc.stdout.splitlines() if line.startswith("::")]
     assert github.requests() == []
     assert TOKEN not in proc.stdout + proc.stderr

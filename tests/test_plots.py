@@ -260,3 +260,19 @@ def test_long_or_clashing_categories_stay_distinct() -> None:
     (rendered,) = render_plot(PlotData(d, rows, rows), BASE, HEAD)
     series = check_xychart(mermaid_blocks(rendered.markdown)[0])  # asserts distinct labels
     assert len(series[0]) == 5
+
+
+def test_workspace_head_is_named_by_its_branch_and_cannot_break_the_block() -> None:
+    from toolkit.plots import chart
+    from toolkit.results import PlotDef, Revision
+
+    rows = [{"fpr": 0.0, "tpr": 0.0}, {"fpr": 0.5, "tpr": 0.8}, {"fpr": 1.0, "tpr": 1.0}]
+    d = PlotDef(id="roc", path="roc.json", x="fpr", y=("tpr",))
+    base = Revision(name="main", sha="a" * 40)
+    head = Revision(name='evil"\n```\n%%{init}%% <b>', sha=None)
+    block = chart(d, rows, rows, "fpr", "tpr", base, head, title="ROC")
+    lines = block.splitlines()
+    title = next(line for line in lines if line.strip().startswith("title "))
+    assert title.count('"') == 2 and "evil'" in title and "aaaaaaa grey" in title
+    assert [line for line in lines if line.startswith("```")] == ["```mermaid", "```"]
+    assert "<b>" not in block and "%%{init}" not in block

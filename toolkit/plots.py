@@ -325,11 +325,19 @@ def _legend(title: str, base: Revision, head: Revision, sides: tuple[bool, bool]
     """The chart title, which must say which colour is which (xychart-beta draws no legend)."""
     # Shorten the plot's own title, never the colour key after it.
     short = mermaid_label(title, 40)[1:-1]
+    b, h = _side_name(base), _side_name(head)
     if all(sides):
-        return f"{short} - base {base.short} grey, head {head.short} red"
+        return f"{short} - base {b} grey, head {h} red"
     if sides[0]:
-        return f"{short} - base {base.short} only (no data at head)"
-    return f"{short} - head {head.short} only (no data at base)"
+        return f"{short} - base {b} only (no data at head)"
+    return f"{short} - head {h} only (no data at base)"
+
+
+def _side_name(rev: Revision) -> str:
+    """A commit by its short sha; the workspace by the branch it is on, when known."""
+    if rev.sha or rev.name in ("", "workspace"):
+        return rev.short
+    return mermaid_label(rev.name, 30)[1:-1]
 
 
 def _block(

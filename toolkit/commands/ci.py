@@ -84,9 +84,11 @@ def _run(
     comparison = compare.compare(
         root, base, None, environ=environ, config=config, with_plots=config.report.plots
     )
-    if ctx.is_pull_request and ctx.head_ref:
-        # The workspace is the PR's checkout after `dvc repro`: name it as reviewers know it.
-        comparison.head = Revision(name=ctx.head_ref, sha=None)
+    # The workspace is the checkout after `dvc repro`: name it as reviewers know it (the PR's
+    # branch in Actions, the current branch on a laptop).
+    head_name = ctx.head_ref if ctx.is_pull_request else _current_branch(root)
+    if head_name:
+        comparison.head = Revision(name=head_name, sha=None)
     results = gates.evaluate(config, comparison)
     failed = [g for g in results if not g.passed]
     verdict = report.verdict(results)
@@ -212,6 +214,12 @@ def _marker_fields(root: Path, ctx: actions.RunContext) -> dict[str, str]:
     if stamp is not None:
         fields["time"] = str(stamp)
     return fields
+
+
+def _current_branch(root: Path) -> str | None:
+    done = proc.run(["git", "symbolic-ref", "--short", "-q", "HEAD"], cwd=root, check=False)
+    name = done.stdout.decode(errors="replace").strip()
+    return name if done.returncode == 0 and name else None
 
 
 def _commit_time(root: Path, sha: str) -> int | None:
