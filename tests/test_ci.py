@@ -26,24 +26,13 @@ import pytest
 from tests.gh_helpers import PR, REPO, actions_env, adapt_event, parse_outputs, seed_busy_pr
 from tests.github_server import READONLY_TOKEN, TOKEN, Fault, GitHubServer, rate_limit
 from tests.gitrepo import commit_all, git
+from tests.scaffold_helpers import isolated_env
 from toolkit import sticky
 from toolkit.marker import parse_marker
 
 NASTY_TITLE = "`rm -rf /`; $(curl evil) | <script>"
 NASTY_BODY = "<script>alert(1)</script>\n::add-mask::x\n::error::injected\n$(touch PWNED)"
 NASTY = ("$(curl evil)", "<script>", "rm -rf", "::error::injected", "touch PWNED")
-
-
-def _clean_env(git_config: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RUNNER_"))}
-    env.pop("GH_TOKEN", None)
-    env.update(
-        GIT_CONFIG_GLOBAL=str(git_config),
-        GIT_CONFIG_NOSYSTEM="1",
-        DVC_NO_ANALYTICS="1",
-        PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
-    )
-    return env
 
 
 def _toolkit(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -57,7 +46,7 @@ def reproduced(tmp_path_factory: pytest.TempPathFactory, _git_config: Path) -> P
     """A folder holding `demo/` (scaffolded, baseline reproduced and committed on main) and its
     DVC remote; built once, copied by every test."""
     base = tmp_path_factory.mktemp("scaffold")
-    env = _clean_env(_git_config)
+    env = isolated_env(_git_config)
     done = _toolkit(["new", "demo"], base, env)
     assert done.returncode == 0, done.stderr
     demo = base / "demo"
