@@ -498,37 +498,36 @@ class _Parser:
             cached = self.project.metrics.get(path, False)
         self.project.metrics[path] = self.project.metrics.get(path, False) or cached
 
-    def _plot_out(self, path: str, raw: str, props: dict[str, Any], cached: bool) -> None:
-        y = props.get("y")
-        ys: tuple[str, ...] = (
-            (y,) if isinstance(y, str) else tuple(str(v) for v in y) if isinstance(y, list) else ()
-        )
+    def _add_plot(
+        self, pid: str, path: str, x: Any, y: Any, props: dict[str, Any], cached: bool, image: bool
+    ) -> None:
+        """One PlotDef from DVC's plot properties (x a field, y a field or a list of fields)."""
+        ys = (y,) if isinstance(y, str) else tuple(str(v) for v in y) if isinstance(y, list) else ()
         self.project.plots.append(
             PlotSpec(
                 PlotDef(
-                    id=path,
+                    id=pid,
                     path=path,
-                    x=props.get("x") if isinstance(props.get("x"), str) else None,
+                    x=x if isinstance(x, str) else None,
                     y=ys,
                     template=_opt_str(props.get("template")),
                     title=_opt_str(props.get("title")),
                     x_label=_opt_str(props.get("x_label")),
                     y_label=_opt_str(props.get("y_label")),
-                    image=formats.suffix(raw) in formats.IMAGE_SUFFIXES,
+                    image=image,
                 ),
                 cached,
             )
         )
 
+    def _plot_out(self, path: str, raw: str, props: dict[str, Any], cached: bool) -> None:
+        image = formats.suffix(raw) in formats.IMAGE_SUFFIXES
+        self._add_plot(path, path, props.get("x"), props.get("y"), props, cached, image)
+
     def _top_plot(self, folder: str, item: Any) -> None:
         if isinstance(item, str):
             path = _join(folder, item)
-            self.project.plots.append(
-                PlotSpec(
-                    PlotDef(id=path, path=path, image=formats.suffix(path) in formats.IMAGE_SUFFIXES),
-                    False,
-                )
-            )
+            self._add_plot(path, path, None, None, {}, False, formats.suffix(path) in formats.IMAGE_SUFFIXES)
             return
         if not isinstance(item, dict):
             return
@@ -536,48 +535,19 @@ class _Parser:
             props = props if isinstance(props, dict) else {}
             y = props.get("y")
             x = props.get("x")
-            common = {
-                "template": _opt_str(props.get("template")),
-                "title": _opt_str(props.get("title")),
-                "x_label": _opt_str(props.get("x_label")),
-                "y_label": _opt_str(props.get("y_label")),
-            }
             if isinstance(y, dict):
                 # {file: field(s)}: one plot per data file, the id naming both.
                 for file, fields in y.items():
                     path = _join(folder, str(file))
-                    ys = (fields,) if isinstance(fields, str) else tuple(str(f) for f in fields or [])
+                    fy = fields if isinstance(fields, str) else [str(f) for f in fields or []]
                     fx = x.get(file) if isinstance(x, dict) else x
                     pid = str(plot_id) if len(y) == 1 else f"{plot_id} ({path})"
-                    self.project.plots.append(
-                        PlotSpec(
-                            PlotDef(
-                                id=pid,
-                                path=path,
-                                x=fx if isinstance(fx, str) else None,
-                                y=ys,
-                                image=formats.suffix(path) in formats.IMAGE_SUFFIXES,
-                                **common,
-                            ),
-                            self._is_cached(path),
-                        )
-                    )
+                    image = formats.suffix(path) in formats.IMAGE_SUFFIXES
+                    self._add_plot(pid, path, fx, fy, props, self._is_cached(path), image)
                 continue
             path = _join(folder, str(plot_id))
-            ys = (y,) if isinstance(y, str) else tuple(str(v) for v in y) if isinstance(y, list) else ()
-            self.project.plots.append(
-                PlotSpec(
-                    PlotDef(
-                        id=path,
-                        path=path,
-                        x=x if isinstance(x, str) else None,
-                        y=ys,
-                        image=formats.suffix(path) in formats.IMAGE_SUFFIXES,
-                        **common,
-                    ),
-                    self._is_cached(path),
-                )
-            )
+            image = formats.suffix(path) in formats.IMAGE_SUFFIXES
+            self._add_plot(path, path, x, y, props, self._is_cached(path), image)
 
     def _is_cached(self, path: str) -> bool:
         out = self.project.outs.get(path)
