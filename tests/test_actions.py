@@ -255,3 +255,16 @@ def test_only_the_github_client_imports_requests() -> None:
         "assert 'requests' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True)
+
+
+def test_run_url_needs_actions_a_repository_and_a_run_id() -> None:
+    from toolkit.actions import run_url
+
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "o/r", "GITHUB_RUN_ID": "7"}
+    assert run_url(env) == "https://github.com/o/r/actions/runs/7"
+    assert run_url({**env, "GITHUB_SERVER_URL": "https://ghe.example.com/"}) == (
+        "https://ghe.example.com/o/r/actions/runs/7"
+    )
+    assert run_url({**env, "GITHUB_ACTIONS": "false"}) is None
+    assert run_url({k: v for k, v in env.items() if k != "GITHUB_RUN_ID"}) is None
+    assert run_url({k: v for k, v in env.items() if k != "GITHUB_REPOSITORY"}) is None

@@ -65,6 +65,18 @@ class RunContext:
         return self.repository.split("/", 1)[1] if self.repository else None
 
 
+def _run_url(server_url: str, repository: str | None, run_id: str | None) -> str | None:
+    return f"{server_url}/{repository}/actions/runs/{run_id}" if repository and run_id else None
+
+
+def run_url(environ: Mapping[str, str]) -> str | None:
+    """This workflow run's page inside GitHub Actions (no payload needed), else None."""
+    if environ.get("GITHUB_ACTIONS") != "true":
+        return None
+    server_url = (environ.get("GITHUB_SERVER_URL") or DEFAULT_SERVER_URL).rstrip("/")
+    return _run_url(server_url, environ.get("GITHUB_REPOSITORY"), environ.get("GITHUB_RUN_ID"))
+
+
 def context_from_env(environ: Mapping[str, str], *, require_supported: bool = True) -> RunContext:
     """Build the RunContext from GITHUB_* variables and the event payload at GITHUB_EVENT_PATH."""
     in_actions = environ.get("GITHUB_ACTIONS") == "true"
@@ -84,8 +96,7 @@ def context_from_env(environ: Mapping[str, str], *, require_supported: bool = Tr
         )
     server_url = (environ.get("GITHUB_SERVER_URL") or DEFAULT_SERVER_URL).rstrip("/")
     api_url = (environ.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
-    run_id = environ.get("GITHUB_RUN_ID")
-    run_url = f"{server_url}/{repository}/actions/runs/{run_id}" if repository and run_id else None
+    run_url = _run_url(server_url, repository, environ.get("GITHUB_RUN_ID"))
 
     pr_number = base_sha = base_ref = head_sha = head_ref = None
     pr_updated: int | None = None

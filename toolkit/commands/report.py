@@ -8,21 +8,11 @@ from pathlib import Path
 from toolkit import output
 
 
-def run_url(environ: Mapping[str, str]) -> str | None:
-    """This workflow run's page inside GitHub Actions, else None."""
-    server = environ.get("GITHUB_SERVER_URL")
-    repo = environ.get("GITHUB_REPOSITORY")
-    run_id = environ.get("GITHUB_RUN_ID")
-    if environ.get("GITHUB_ACTIONS") != "true" or not (server and repo and run_id):
-        return None
-    return f"{server.rstrip('/')}/{repo}/actions/runs/{run_id}"
-
-
 def run(
     *, base: str | None, head: str | None, output: Path | None, environ: Mapping[str, str], cwd: Path
 ) -> int:
     """Compare base and head, evaluate the gates and print the report (exit 0 even if gates fail)."""
-    from toolkit import compare, gates, git, report
+    from toolkit import actions, compare, gates, git, report
     from toolkit.config import load_config
 
     root = git.find_root(cwd)
@@ -44,7 +34,7 @@ def run(
         results,
         options=config.report,
         marker_fields=fields,
-        run_url=run_url(environ),
+        run_url=actions.run_url(environ),
         dag_md=dag_md,
     )
     if output is not None:
