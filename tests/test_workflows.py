@@ -15,6 +15,8 @@ import yaml
 
 from tests.gitrepo import REPO_ROOT, SHARED
 from toolkit import scaffold
+from toolkit.errors import ToolkitError
+from toolkit.resources import templates_dir
 
 OWN_CI = REPO_ROOT / ".github" / "workflows" / "ci.yml"
 ACTIONLINT = SHARED / "tools" / "actionlint"
@@ -102,18 +104,45 @@ def test_triggers_and_concurrency(generated: dict[str, Path]) -> None:
         assert "concurrency" in _load(path), path
 
 
-def test_actions_are_pinned_to_the_shared_shas(generated: dict[str, Path]) -> None:
-    pins = yaml.safe_load(PINS.read_text())
+def _uses(path: Path) -> list[tuple[str, str, str]]:
+    """(action, sha, version comment) of every `uses:` line; fails on one not pinned to a SHA."""
+    found = []
+    for line in path.read_text().splitlines():
+        if "uses:" not in line or line.lstrip().startswith("#"):
+            continue
+        ref, _, comment = line.split("uses:", 1)[1].strip().partition(" # ")
+        match = USES.match(ref)
+        assert match, f"{path.name}: not pinned to a full SHA: {line.strip()}"
+        assert re.fullmatch(r"v\d+(\.\d+){0,2}", comment), f"{path.name}: no version comment: {line}"
+        found.append((match["action"], match["sha"], comment))
+    assert found, path
+    return found
+
+
+def test_actions_are_pinned_to_the_packaged_shas(generated: dict[str, Path]) -> None:
+    pins = yaml.safe_load((templates_dir() / scaffold.PINS_FILE).read_text())
     for path in _all(generated):
-        lines = path.read_text().splitlines()
-        uses = [line for line in lines if "uses:" in line and not line.lstrip().startswith("#")]
-        assert uses, path
-        for line in uses:
-            ref, _, comment = line.split("uses:", 1)[1].strip().partition(" # ")
-            match = USES.match(ref)
-            assert match, f"{path.name}: not pinned to a full SHA: {line.strip()}"
-            pin = pins[match["action"]]
-            assert (match["sha"], comment) == (pin["sha"], pin["version"]), line
+        for action, sha, version in _uses(path):
+            assert (sha, version) == (pins[action]["sha"], pins[action]["version"]), (path, action)
+
+
+def test_packaged_pins_match_the_shared_pins() -> None:
+    if not PINS.is_file():
+        pytest.skip(f"{PINS} is absent (a plain clone): only the packaged pins are checked.")
+    assert yaml.safe_load((templates_dir() / scaffold.PINS_FILE).read_text()) == yaml.safe_load(
+        PINS.read_text()
+    )
+
+
+def test_a_malformed_pin_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / scaffold.PINS_FILE).write_text("actions/checkout: {sha: main, version: v7}\n")
+    monkeypatch.setattr(scaffold, "templates_dir", lambda: tmp_path)
+    scaffold.action_pins.cache_clear()
+    try:
+        with pytest.raises(ToolkitError, match="40-hex"):
+            scaffold.action_pins()
+    finally:
+        scaffold.action_pins.cache_clear()
 
 
 def test_checkouts_keep_no_credentials_and_runs_see_no_expressions(

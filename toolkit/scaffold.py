@@ -57,9 +57,33 @@ def storage_name(root: Path) -> str:
     return f"{project_name(root.name)}-dvc-storage"
 
 
-def context(root: Path) -> dict[str, str]:
+#: Pinned actions for the generated workflows: {OWNER/NAME: {"sha": ..., "version": ...}}.
+PINS_FILE = "actions-pins.yaml"
+_PIN = re.compile(r"^[0-9a-f]{40}$")
+
+
+@functools.cache
+def action_pins() -> dict[str, str]:
+    """{OWNER/NAME: "OWNER/NAME@SHA # VERSION"} from the shipped pins file, each SHA checked."""
+    import yaml
+
+    path = templates_dir() / PINS_FILE
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    pins: dict[str, str] = {}
+    for action, pin in data.items():
+        if not (isinstance(pin, dict) and _PIN.match(str(pin.get("sha", ""))) and pin.get("version")):
+            raise ToolkitError(
+                f"{path}: the pin of {action} needs a 40-hex `sha` and a `version`; "
+                "reinstall mlops-toolkit."
+            )
+        pins[action] = f"{action}@{pin['sha']} # {pin['version']}"
+    return pins
+
+
+def context(root: Path) -> dict[str, object]:
     """The template variables for a project at root."""
     return {
+        "uses": action_pins(),
         "name": project_name(root.name),
         "folder": root.name,
         "python_version": PYTHON_VERSION,
