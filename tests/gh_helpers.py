@@ -1,4 +1,4 @@
-"""Helpers for the GitHub-side tests: adapted real payloads, Actions env, GITHUB_OUTPUT parsing."""
+"""Helpers for the GitHub-side tests: adapted payloads, Actions env, GITHUB_OUTPUT parsing."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from tests.github_server import BOT, OTHER_BOT, USER, GitHubServer
 from tests.gitrepo import EVENTS
 from toolkit.marker import format_marker
 
-REPO = "Codertocat/Hello-World"  # the repository of the real pull_request payloads
+REPO = "Codertocat/Hello-World"  # the repository of the pull_request payloads
 PR = 2
 
 
 def adapt_event(source: str, dest: Path, changes: Mapping[str, Any] | None = None) -> Path:
-    """Copy the real payload `source` to `dest`, setting only `changes` ({"a.b.c": value})."""
+    """Copy the payload `source` to `dest`, setting only `changes` ({"a.b.c": value})."""
     data = json.loads((EVENTS / source).read_text(encoding="utf-8"))
     for dotted, value in (changes or {}).items():
         node = data

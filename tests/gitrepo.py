@@ -7,9 +7,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-#: shared/ sits beside the project's checkout (read-only in CI); TOOLKIT_SHARED_DIR overrides.
+#: The project's own webhook payloads, written from GitHub's documented schema (see README there).
+EVENTS = REPO_ROOT / "tests" / "fixtures" / "github-events"
+#: The team's shared/ folder, beside a developer's checkout and in CI, absent from a plain clone.
+#: Tests use it only as an extra check (real payloads, verified pins) and skip saying so without it.
 SHARED = REPO_ROOT.parent / "shared"
-EVENTS = SHARED / "fixtures" / "github-events"
+SHARED_EVENTS = SHARED / "fixtures" / "github-events"
 
 
 def git(repo: Path, *args: str) -> str:

@@ -1,4 +1,4 @@
-"""toolkit.actions: run context from real payloads, workflow commands, summary and outputs."""
+"""toolkit.actions: run context from payloads (also the real ones in shared/), commands, summary, outputs."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.gh_helpers import PR, REPO, actions_env, adapt_event, parse_outputs
+from tests.gitrepo import SHARED_EVENTS
 from toolkit import actions
 from toolkit.errors import ToolkitError
 
@@ -26,7 +27,7 @@ HEAD_SHA = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
         "pull_request_opened.with-null-body.json",
     ],
 )
-def test_pull_request_context_from_real_payloads(payload: str, events_dir: Path, tmp_path: Path) -> None:
+def test_pull_request_context_from_payloads(payload: str, events_dir: Path, tmp_path: Path) -> None:
     env = actions_env(tmp_path, event_path=events_dir / payload, token="ghs_x")
     ctx = actions.context_from_env(env)
     assert ctx.in_actions
@@ -44,6 +45,44 @@ def test_pull_request_context_from_real_payloads(payload: str, events_dir: Path,
     assert ctx.run_url == f"https://github.com/{REPO}/actions/runs/123456789"
     assert ctx.token == "ghs_x"
     assert "ghs_x" not in repr(ctx)
+
+
+@pytest.mark.parametrize("payload", ["pull_request_opened.fork.json", "pull_request_synchronize.fork.json"])
+def test_fork_payloads(payload: str, events_dir: Path, tmp_path: Path) -> None:
+    ctx = actions.context_from_env(actions_env(tmp_path, event_path=events_dir / payload))
+    assert ctx.fork is True
+    assert (ctx.pr_number, ctx.head_sha, ctx.base_sha) == (PR, HEAD_SHA, BASE_SHA)
+
+
+def test_real_payloads_from_shared_give_the_same_context(tmp_path: Path) -> None:
+    """The extra check: GitHub's real payloads, where the team's shared/ folder is present."""
+    if not SHARED_EVENTS.is_dir():
+        pytest.skip(f"{SHARED_EVENTS} is absent (a plain clone): only the project's payloads are used.")
+    checked = 0
+    for path in sorted(SHARED_EVENTS.glob("pull_request_*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        pr = data["pull_request"]
+        env = actions_env(tmp_path, event_path=path, repository=data["repository"]["full_name"])
+        ctx = actions.context_from_env(env)
+        assert (ctx.pr_number, ctx.head_sha) == (data["number"], pr["head"]["sha"])
+        assert ctx.base_sha == pr["base"]["sha"]
+        assert (ctx.head_ref, ctx.base_ref) == (pr["head"]["ref"], pr["base"]["ref"])
+        checked += 1
+    for path in sorted(SHARED_EVENTS.glob("push*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        env = actions_env(tmp_path, event="push", event_path=path)
+        expected = data["after"] if data["after"].strip("0") else env["GITHUB_SHA"]
+        assert actions.context_from_env(env).head_sha == expected
+        checked += 1
+    assert checked >= 3, f"too few real payloads found in {SHARED_EVENTS}"
+
+
+def test_schedule_payload(events_dir: Path, tmp_path: Path) -> None:
+    env = actions_env(tmp_path, event="schedule", event_path=events_dir / "schedule.json")
+    env["GITHUB_REF"] = "refs/heads/master"
+    ctx = actions.context_from_env(env)
+    assert (ctx.event_name, ctx.pr_number, ctx.head_ref) == ("schedule", None, "master")
+    assert ctx.head_sha == env["GITHUB_SHA"]
 
 
 def test_fork_pull_request(events_dir: Path, tmp_path: Path) -> None:

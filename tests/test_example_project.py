@@ -9,12 +9,18 @@ from click.testing import CliRunner
 
 from tests.gitrepo import REPO_ROOT
 from tests.scaffold_helpers import tree
+from toolkit import __version__
 from toolkit.cli import cli
 
 EXAMPLE = REPO_ROOT / "example-project"
 # What reproducing the example in place adds; never generated, never compared.
 _REPRO_PRODUCTS = ("dvc.lock", "eval/", "data/", "models/", ".dvc/")
-_FIX = "regenerate it: rm -rf example-project && toolkit new example-project --no-git"
+# Pinned, so the example does not depend on how the toolkit running the test was installed.
+REQUIREMENT = f"mlops-toolkit=={__version__}"
+_FIX = (
+    "regenerate it: rm -rf example-project && toolkit new example-project --no-git "
+    f"--toolkit-requirement {REQUIREMENT}"
+)
 
 
 def _kept(rel: str) -> bool:
@@ -26,7 +32,8 @@ def test_example_project_matches_a_fresh_render(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, ["new", "example-project", "--no-git"])
+    args = ["new", "example-project", "--no-git", "--toolkit-requirement", REQUIREMENT]
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     fresh = tree(tmp_path / "example-project")
     committed = {rel: data for rel, data in tree(EXAMPLE).items() if _kept(rel)}

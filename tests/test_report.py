@@ -242,6 +242,15 @@ def test_repro_summary_and_run_link() -> None:
     assert "61" not in text
     idle = render(comp, [], options=OPTIONS, repro=ReproResult((), ("a", "b", "c"), 2.5))
     assert "Pipeline: `dvc repro` found all 3 stages up to date." in idle
+    cached = render(
+        comp, [], options=OPTIONS, repro=ReproResult((), ("a", "b", "c"), 2.5, restored=("a", "b"))
+    )
+    assert (
+        "Pipeline: `dvc repro` ran no stage: 2 restored from DVC's run-cache (`a`, `b`); "
+        "1 was up to date." in cached
+    )
+    mixed = render(comp, [], options=OPTIONS, repro=ReproResult(("c",), ("a",), 1.0, restored=("a",)))
+    assert "ran 1 stage (`c`); 1 restored from DVC's run-cache (`a`)." in mixed
     assert "[workflow run](https://github.com/o/r/actions/runs/7)" in text
 
 

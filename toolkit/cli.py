@@ -38,9 +38,15 @@ def cli(quiet: bool) -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Write into a non-empty folder (never overwrites files).")
 @click.option("--no-git", is_flag=True, help="Do not run git init, dvc init or the first commit.")
-def new(path: Path, force: bool, no_git: bool) -> None:
+@click.option(
+    "--toolkit-requirement",
+    metavar="SPEC",
+    help="How requirements.txt installs the toolkit (default: the running install, e.g. "
+    "'mlops-toolkit @ git+URL@COMMIT' or 'mlops-toolkit==VERSION').",
+)
+def new(path: Path, force: bool, no_git: bool, toolkit_requirement: str | None) -> None:
     """Scaffold a DVC-tracked scikit-learn project at PATH."""
-    _dispatch("new", path=path, force=force, no_git=no_git)
+    _dispatch("new", path=path, force=force, no_git=no_git, toolkit_requirement=toolkit_requirement)
 
 
 @cli.command(short_help="Reproduce the DVC pipeline (dvc repro).")

@@ -19,7 +19,7 @@ from toolkit.results import ReproResult
 
 _RAN = re.compile(r"^Running stage '(?P<stage>[^']+)'")
 _SKIPPED = re.compile(
-    r"^(?:Stage '(?P<stage>[^']+)' (?:didn't change, skipping|is cached - skipping run)"
+    r"^(?:Stage '(?P<stage>[^']+)' (?:didn't change, skipping|(?P<cached>is cached - skipping run))"
     r"|Pulling data for stage: '(?P<pulled>[^']+)')"  # pulled, not run (unless it runs after)
 )
 _FAILED_STAGE = re.compile(r"^ERROR: failed to reproduce '(?P<stage>[^']+)': (?P<why>.*)")
@@ -130,10 +130,11 @@ def _stage_env(environ: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-def _parse(log: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Stage names that ran and that were skipped (up to date or restored from the run-cache)."""
+def _parse(log: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Stage names that ran, that were skipped, and the skipped ones restored from the run-cache."""
     ran: list[str] = []
     skipped: list[str] = []
+    restored: list[str] = []
     for line in log.splitlines():
         if m := _RAN.match(line):
             if m["stage"] not in ran:
@@ -142,7 +143,13 @@ def _parse(log: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
             stage = m["stage"] or m["pulled"]
             if stage not in skipped:
                 skipped.append(stage)
-    return tuple(ran), tuple(s for s in skipped if s not in ran)
+            if m["cached"] and stage not in restored:
+                restored.append(stage)
+    return (
+        tuple(ran),
+        tuple(s for s in skipped if s not in ran),
+        tuple(s for s in restored if s not in ran),
+    )
 
 
 def _error(log: str, root: Path) -> DvcError:
@@ -219,9 +226,10 @@ def repro(
                     f"dvc push to the default remote failed in {root}: {last}. Check the remote's "
                     "URL and credentials (`dvc remote list`), then rerun `toolkit repro --push`."
                 )
-    ran, skipped = _parse(log)
+    ran, skipped, restored = _parse(log)
     return ReproResult(
-        ran=ran, skipped=skipped, seconds=time.monotonic() - start, log="\n".join(logs)
+        ran=ran, skipped=skipped, seconds=time.monotonic() - start, log="\n".join(logs),
+        restored=restored,
     )
 
 

@@ -136,6 +136,21 @@ class ReproResult:
     """What `dvc repro` did."""
 
     ran: tuple[str, ...]  # stages that ran
-    skipped: tuple[str, ...]  # stages that were up to date (or restored from the run-cache)
+    skipped: tuple[str, ...]  # stages that did not run: up to date, or restored from the run-cache
     seconds: float
     log: str = ""
+    restored: tuple[str, ...] = ()  # the skipped stages whose results came from DVC's run-cache
+
+    def summary(self) -> str:
+        """One line for logs: which stages ran, came from the run-cache, or were up to date."""
+        up_to_date = [s for s in self.skipped if s not in self.restored]
+        parts = [
+            f"{label}: {', '.join(stages)}"
+            for label, stages in (
+                ("ran", self.ran),
+                ("restored from the run-cache", self.restored),
+                ("up to date", up_to_date),
+            )
+            if stages
+        ]
+        return f"{'; '.join(parts) or 'no stages'} ({self.seconds:.1f} s)"

@@ -80,14 +80,14 @@ def action_pins() -> dict[str, str]:
     return pins
 
 
-def context(root: Path) -> dict[str, object]:
+def context(root: Path, toolkit_requirement: str) -> dict[str, object]:
     """The template variables for a project at root."""
     return {
+        "toolkit_requirement": toolkit_requirement,
         "uses": action_pins(),
         "name": project_name(root.name),
         "folder": root.name,
         "python_version": PYTHON_VERSION,
-        "toolkit_version": __version__,
         "remote_name": REMOTE_NAME,
         "storage_dir": storage_name(root),
     }
@@ -107,11 +107,14 @@ def _environment(folder: str) -> SandboxedEnvironment:
     )
 
 
-def render(root: Path) -> dict[str, bytes]:
-    """Every file of the project at root: {relative path: content}, sorted by path."""
+def render(root: Path, toolkit_requirement: str | None = None) -> dict[str, bytes]:
+    """Every file of the project at root: {relative path: content}, sorted by path.
+
+    toolkit_requirement is the requirements.txt line for the toolkit (default: this version's pin).
+    """
     source = templates_dir() / "project"
     env = _environment(str(source))
-    variables = context(root)
+    variables = context(root, toolkit_requirement or f"mlops-toolkit=={__version__}")
     files: dict[str, bytes] = {}
     for path in sorted(source.rglob("*")):
         rel = path.relative_to(source).as_posix()
@@ -261,10 +264,11 @@ def _rollback(result: Scaffold, environ: Mapping[str, str]) -> None:
 
 
 def create(path: Path, *, force: bool = False, git: bool = True,
-           environ: Mapping[str, str], cwd: Path | None = None) -> Scaffold:
+           environ: Mapping[str, str], cwd: Path | None = None,
+           toolkit_requirement: str | None = None) -> Scaffold:
     """Scaffold the project at path (relative to cwd); see the module docstring."""
     root = Path(os.path.abspath((cwd or Path.cwd()) / path))
-    files = render(root)
+    files = render(root, toolkit_requirement)
     _check(root, files, force=force, git=git, environ=environ)
 
     result = Scaffold(root=root, files=[])

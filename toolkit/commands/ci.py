@@ -79,7 +79,7 @@ def _run(
         dag_md = dag_job.result() if dag_job is not None else None
     if dag_job is not None and dag_md is None:
         dag_md = dvc.dag_markdown(root)  # once more, in case it tripped over the running repro
-    info(f"dvc repro: {len(repro.ran)} stage(s) ran, {len(repro.skipped)} up to date ({repro.seconds:.1f} s)")
+    info(f"dvc repro: {repro.summary()}")
 
     comparison = compare.compare(
         root, base, None, environ=environ, config=config, with_plots=config.report.plots

@@ -7,7 +7,7 @@ import shlex
 from collections.abc import Mapping
 from pathlib import Path
 
-from toolkit import output, scaffold
+from toolkit import output, requirement, scaffold
 
 
 def _shown(path: Path, cwd: Path) -> str:
@@ -19,9 +19,20 @@ def _shown(path: Path, cwd: Path) -> str:
     return shlex.quote(str(path) if rel.startswith("..") else rel)
 
 
-def run(*, path: Path, force: bool, no_git: bool, environ: Mapping[str, str], cwd: Path) -> int:
+def run(
+    *,
+    path: Path,
+    force: bool,
+    no_git: bool,
+    toolkit_requirement: str | None = None,
+    environ: Mapping[str, str],
+    cwd: Path,
+) -> int:
     """Create the project and print what was made and what to do next."""
-    made = scaffold.create(path, force=force, git=not no_git, environ=environ, cwd=cwd)
+    toolkit = requirement.resolve(toolkit_requirement)
+    made = scaffold.create(
+        path, force=force, git=not no_git, environ=environ, cwd=cwd, toolkit_requirement=toolkit.spec
+    )
     where = _shown(made.root, cwd)
     output.write_line(f"Created {made.root} ({len(made.files)} files):")
     for rel in made.files:
@@ -34,6 +45,10 @@ def run(*, path: Path, force: bool, no_git: bool, environ: Mapping[str, str], cw
             f"DVC remote `{scaffold.REMOTE_NAME}` (default): {made.storage} (a local folder; "
             "see the README to use shared storage)."
         )
+
+    output.write_line(f"requirements.txt installs the toolkit as: {toolkit.spec}")
+    if toolkit.warning:
+        output.warn(toolkit.warning)
 
     storage = scaffold.storage_name(made.root)
     steps = [f"cd {where}"]

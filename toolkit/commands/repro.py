@@ -25,12 +25,5 @@ def run(*, pull: bool, push: bool, environ: Mapping[str, str], cwd: Path) -> int
     """Reproduce the pipeline and print which stages ran and which were up to date."""
     root = find_pipeline_root(cwd)
     result = dvc.repro(root, pull=pull, push=push, environ=environ)
-    parts = []
-    if result.ran:
-        parts.append(f"ran {', '.join(result.ran)}")
-    if result.skipped:
-        parts.append(f"up to date: {', '.join(result.skipped)}")
-    output.write_line(
-        f"Reproduced {root} in {result.seconds:.1f}s: {'; '.join(parts) or 'no stages'}."
-    )
+    output.write_line(f"Reproduced {root}: {result.summary()}.")
     return 0
