@@ -170,7 +170,7 @@ def test_repro_command_finds_the_root_from_a_subfolder(
     monkeypatch.chdir(sub)
     result = CliRunner().invoke(cli, ["repro"])
     assert result.exit_code == 0, result.output
-    assert "ran a, b" in result.stdout
+    assert "ran: a, b" in result.stdout
     assert dvc(repo, "status").strip() == "Data and pipelines are up to date."
 
 
@@ -207,4 +207,6 @@ def test_stage_names_are_parsed_from_dvc_log_lines() -> None:
             "Stage 'sub/dvc.yaml:report' didn't change, skipping",
         ]
     )
-    assert tdvc._parse(log) == (("train",), ("prepare", "evaluate", "sub/dvc.yaml:report"))
+    assert tdvc._parse(log) == (
+        ("train",), ("prepare", "evaluate", "sub/dvc.yaml:report"), ("evaluate",)
+    )

@@ -365,3 +365,54 @@ def test_failed_first_commit_rolls_back_after_real_dvc_init(tmp_path: Path) -> N
     assert git(target, "status", "--porcelain") == ""
     assert git(target, "rev-list", "--count", "HEAD") == "1"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["repo"]  # storage folder removed
+
+
+# -- CI's caches: a fresh runner with the DVC cache restored re-runs nothing ---------------------
+
+
+def _fresh_runner_checkout(reproduced: Reproduced, tmp_path: Path, *, with_cache: bool) -> Path:
+    """The committed, reproduced project as a new clone (what actions/checkout gives a runner),
+    with .dvc/cache copied in when with_cache (what actions/cache restores)."""
+    import shutil
+
+    origin = tmp_path / "origin"
+    shutil.copytree(reproduced.root, origin, symlinks=True)
+    git(origin, "add", "-A")
+    git(origin, "commit", "-q", "-m", "Reproduce the pipeline")
+    runner = tmp_path / "runner"
+    git(tmp_path, "clone", "-q", str(origin), str(runner))
+    assert not (runner / "models" / "model.pkl").exists() and not (runner / ".dvc" / "cache").exists()
+    if with_cache:
+        shutil.copytree(origin / ".dvc" / "cache", runner / ".dvc" / "cache", symlinks=True)
+    return runner
+
+
+def _ci(root: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "CI"))}
+    return subprocess.run(
+        [sys.executable, "-m", "toolkit", "ci", "--base", "main", "-o", str(root.parent / "r.md")],
+        cwd=root, env=env, capture_output=True, text=True,
+    )
+
+
+def test_restored_dvc_cache_reruns_no_stage(reproduced: Reproduced, tmp_path: Path) -> None:
+    runner = _fresh_runner_checkout(reproduced, tmp_path, with_cache=True)
+    run = _ci(runner)
+    assert run.returncode == 0, run.stderr
+    assert "dvc repro: restored from the run-cache: prepare, train; up to date: evaluate" in run.stderr
+    assert "Running stage" not in run.stdout + run.stderr
+    report = (tmp_path / "r.md").read_text()
+    assert "`dvc repro` ran no stage: 2 restored from DVC's run-cache (`prepare`, `train`)" in report
+    # The restored results are the committed ones: nothing differs from main.
+    assert git(runner, "status", "--porcelain") == ""
+    model = ("models", "model.pkl")
+    assert runner.joinpath(*model).read_bytes() == reproduced.root.joinpath(*model).read_bytes()
+
+
+def test_without_the_cache_a_fresh_runner_reruns_the_stages(
+    reproduced: Reproduced, tmp_path: Path
+) -> None:
+    runner = _fresh_runner_checkout(reproduced, tmp_path, with_cache=False)
+    run = _ci(runner)
+    assert run.returncode == 0, run.stderr
+    assert "dvc repro: ran: prepare, train" in run.stderr
