@@ -10,6 +10,8 @@ demo="$root/demo"
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
   || { echo "Error: Python 3.11 or newer is needed as python3." >&2; exit 1; }
 venv="$root/.venv-demo"
+echo "== installing the toolkit and its dependencies (dvc, scikit-learn) into .venv-demo"
+echo "   (about a minute on a fresh machine, seconds when already installed)"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -m pip install -q --upgrade pip
 "$venv/bin/python" -m pip install -q "$root"
@@ -30,12 +32,12 @@ if ! git config user.email >/dev/null 2>&1; then
   export GIT_COMMITTER_NAME="$GIT_AUTHOR_NAME" GIT_COMMITTER_EMAIL="$GIT_AUTHOR_EMAIL"
 fi
 
-echo "== toolkit new demo"
+echo "== toolkit new demo (renders the project, git init, dvc init, first commit: a few seconds)"
 toolkit new "$demo"
 cd "$demo"
 touch .toolkit-demo && echo ".toolkit-demo" >> .git/info/exclude
 
-echo "== baseline on main: toolkit repro, commit the lock file and metrics"
+echo "== baseline on main: toolkit repro trains the model (a few seconds), then commit dvc.lock and metrics"
 toolkit repro
 git add -A && git commit -q -m "Baseline: reproduce the pipeline"
 
@@ -51,7 +53,8 @@ p.write_text(new)
 PY
 git commit -q -am "Stronger regularisation (C=0.05)"
 
-echo "== toolkit ci (not in GitHub Actions: prints the report, touches no network)"
+echo "== toolkit ci: reproduces the branch (retrains: a few seconds), diffs against main, gates, report"
+echo "   (not in GitHub Actions, so it prints the report and touches no network)"
 set +e
 toolkit ci --base main --output "$demo/toolkit-report.md"
 code=$?

@@ -184,3 +184,10 @@ def test_a_git_install_writes_its_url_and_commit_and_that_line_installs(tmp_path
         next(second.glob("mlops_toolkit-*.dist-info")).joinpath("direct_url.json").read_text()
     )
     assert installed["vcs_info"]["commit_id"] == head
+
+
+def test_the_package_version_is_the_one_pyproject_releases() -> None:
+    import tomllib
+
+    with (REPO_ROOT / "pyproject.toml").open("rb") as f:
+        assert tomllib.load(f)["project"]["version"] == __version__

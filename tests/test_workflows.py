@@ -14,11 +14,12 @@ import pytest
 import yaml
 
 from tests.gitrepo import REPO_ROOT, SHARED
-from toolkit import scaffold
+from toolkit import __version__, scaffold
 from toolkit.errors import ToolkitError
 from toolkit.resources import templates_dir
 
 OWN_CI = REPO_ROOT / ".github" / "workflows" / "ci.yml"
+RELEASE = REPO_ROOT / ".github" / "workflows" / "release.yml"
 ACTIONLINT = REPO_ROOT / "scripts" / "actionlint"
 PINS = SHARED / "actions-pins.yaml"
 USES = re.compile(r"^(?P<action>[\w.-]+/[\w.-]+)@(?P<sha>[0-9a-f]{40})$")
@@ -40,7 +41,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def _all(generated: dict[str, Path]) -> list[Path]:
-    return [*generated.values(), OWN_CI]
+    return [*generated.values(), OWN_CI, RELEASE]
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -121,6 +122,13 @@ def test_permissions_are_minimal(generated: dict[str, Path]) -> None:
     own = _load(OWN_CI)
     assert own["permissions"] == {}
     assert all(job["permissions"] == {"contents": "read"} for job in own["jobs"].values())
+    release = _load(RELEASE)
+    assert release["permissions"] == {}
+    assert {name: job["permissions"] for name, job in release["jobs"].items()} == {
+        "build": {"contents": "read"},
+        "publish": {"id-token": "write"},  # trusted publishing: the only job with an OIDC token
+        "github-release": {"contents": "write"},
+    }
 
 
 def test_triggers_and_concurrency(generated: dict[str, Path]) -> None:
@@ -197,7 +205,38 @@ def test_pull_request_workflow_runs_toolkit_ci_with_the_token(generated: dict[st
     assert any(s.get("run") == "toolkit repro --pull --push" for s in main_steps)
 
 
-def test_own_ci_runs_the_test_command() -> None:
-    steps = _steps(_load(OWN_CI))
-    assert any(s.get("run") == "bash .ci/run" for s in steps)
-    assert _load(OWN_CI)["on"]["push"] == {"branches": ["main"]}
+def test_own_ci_runs_the_readme_test_command_on_each_python() -> None:
+    ci = _load(OWN_CI)
+    assert any(s.get("run") == "bash scripts/test.sh" for s in _steps(ci))
+    assert "bash scripts/test.sh" in (REPO_ROOT / "README.md").read_text()
+    assert ci["on"]["push"] == {"branches": ["main"]}
+    (job,) = ci["jobs"].values()
+    assert job["strategy"]["matrix"]["python"] == ["3.11", "3.12", "3.13"]
+    assert job["env"]["TOOLKIT_TESTS_REQUIRE"] == "actionlint"  # nothing skips on GitHub
+
+
+def test_release_runs_on_version_tags_and_publishes_by_trusted_publishing() -> None:
+    release = _load(RELEASE)
+    assert release["on"] == {"push": {"tags": ["v*"]}}
+    jobs = release["jobs"]
+    assert jobs["publish"]["needs"] == "build" and jobs["github-release"]["needs"] == "publish"
+    assert jobs["publish"]["environment"]["name"] == "pypi"
+    (publish,) = [s for s in jobs["publish"]["steps"] if "gh-action-pypi-publish" in s.get("uses", "")]
+    assert publish["with"] == {"attestations": True}  # no password: trusted publishing
+    assert "secrets." not in RELEASE.read_text()
+    build = "\n".join(s.get("run", "") for s in jobs["build"]["steps"])
+    assert "python -m build" in build and '/toolkit" new smoke-project' in build and "toolkit repro" in build
+
+
+@pytest.mark.parametrize(("tag", "ok"), [(f"v{__version__}", True), ("v99.0.0", False), ("1.0", False)])
+def test_release_refuses_a_tag_that_differs_from_the_version(tag: str, ok: bool) -> None:
+    (step,) = [s for s in _steps(_load(RELEASE)) if s.get("name", "").startswith("Refuse a tag")]
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    env = {**os.environ, "TAG": tag, "PATH": path}
+    proc = subprocess.run(
+        ["bash", "-e", "-c", step["run"]], cwd=REPO_ROOT, env=env, capture_output=True, text=True
+    )
+    assert (proc.returncode == 0) is ok, proc.stdout + proc.stderr
+    if not ok:
+        assert proc.stdout.startswith("::error file=pyproject.toml,title=Version mismatch::")
+        assert f"pyproject.toml says version {__version__}" in proc.stdout
