@@ -52,7 +52,8 @@ def test_local_vcs_install_is_written_but_warned_about() -> None:
     req = requirement.from_direct_url(
         direct_url(url="file:///home/me/mlops-toolkit", vcs_info={"vcs": "git", "commit_id": SHA})
     )
-    assert req.spec == f"mlops-toolkit @ git+file:///home/me/mlops-toolkit@{SHA}"
+    # With a host, so that pip < 23.3 (a fresh venv's) accepts it too.
+    assert req.spec == f"mlops-toolkit @ git+file://localhost/home/me/mlops-toolkit@{SHA}"
     assert req.warning and "--toolkit-requirement" in req.warning and "this machine" in req.warning
 
 
@@ -168,7 +169,7 @@ def test_a_git_install_writes_its_url_and_commit_and_that_line_installs(tmp_path
         cwd=elsewhere, env=env, capture_output=True, text=True,
     )
     assert made.returncode == 0, made.stderr
-    line = f"mlops-toolkit @ git+file://{clone}@{head}"
+    line = f"mlops-toolkit @ git+file://localhost{clone}@{head}"
     requirements = (elsewhere / "p" / "requirements.txt").read_text().splitlines()
     assert line in requirements
     assert "this machine" in made.stderr  # file:// is only reachable here: said so

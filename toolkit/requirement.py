@@ -86,6 +86,10 @@ def from_direct_url(direct_url: str | None, version: str = __version__) -> Requi
     subdirectory = data.get("subdirectory")
     fragment = f"#subdirectory={subdirectory}" if isinstance(subdirectory, str) and subdirectory else ""
     if isinstance(vcs, dict) and isinstance(vcs.get("commit_id"), str):
+        if url.startswith("file:///"):
+            # The same repository; pip before 23.3 rejects `git+file:///path` as a URL without a
+            # host, and git reads `file://localhost/path` as `file:///path`.
+            url = "file://localhost/" + url.removeprefix("file:///")
         spec = f"{DISTRIBUTION} @ {vcs.get('vcs', 'git')}+{url}@{vcs['commit_id']}{fragment}"
         if scheme == "file":
             return Requirement(spec, "vcs", _warning(spec, f"{url} is a repository on this machine"))
