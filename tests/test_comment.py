@@ -67,10 +67,12 @@ def test_busy_pr_first_run_creates_one_then_updates_and_skips(github: GitHubServ
     assert len(mine) == 1 and mine[0]["body"] == report("v1")
     assert outcome.url == mine[0]["html_url"]
     assert github.comments(REPO, PR)[:250] == before  # nobody else's comment touched
-    # 3 pages to look, 1 create, the last page again to look for a racing run's comment.
-    assert c.requests_sent == 5
-    assert [r.method for r in github.requests()] == ["GET"] * 3 + ["POST", "GET"]
-    assert github.requests()[-1].query["page"] == ["3"]
+    # 3 pages to look, 1 create, the last page again to look for a racing run's comment, and
+    # the comment once more (an older run may have written over it meanwhile).
+    assert c.requests_sent == 6
+    assert [r.method for r in github.requests()] == ["GET"] * 3 + ["POST", "GET", "GET"]
+    assert github.requests()[-2].query["page"] == ["3"]
+    assert github.requests()[-1].path.endswith(f"/issues/comments/{mine[0]['id']}")
 
     n = len(github.requests())
     outcome = sticky.upsert_comment(c, REPO, PR, report("v1"), report_id="default")
@@ -80,7 +82,7 @@ def test_busy_pr_first_run_creates_one_then_updates_and_skips(github: GitHubServ
     n = len(github.requests())
     outcome = sticky.upsert_comment(c, REPO, PR, report("v2"), report_id="default")
     assert outcome.action == "updated" and outcome.comment_id == mine[0]["id"]
-    assert [r.method for r in github.requests()[n:]] == ["GET"] * 3 + ["PATCH"]
+    assert [r.method for r in github.requests()[n:]] == ["GET"] * 3 + ["PATCH", "GET"]
     assert [x["body"] for x in ours(github)] == [report("v2")]
     assert len(github.comments(REPO, PR)) == 251
 
@@ -299,11 +301,19 @@ def test_comment_pr_option_and_workflow_run(
     )
     body = tmp_path / "r.md"
     body.write_text(report("artifact"))
+    # This run was a repository_dispatch: no pull request to report on.
     no_pr = invoke(["comment", "--body-file", str(body)], env)
-    assert no_pr.exit_code == 1 and "not supported" in no_pr.stderr
+    assert no_pr.exit_code == 0 and "not a pull request" in no_pr.stderr
+    assert github.comments(REPO, 7) == []
     result = invoke(["comment", "--body-file", str(body), "--pr", "7"], env)
     assert result.exit_code == 0, result.output
-    assert [c["body"] for c in github.comments(REPO, 7)] == [report("artifact")]
+    # The marker's head and time are the run's, never what the body claimed.
+    trusted = format_marker(
+        "default", head="3484a3fb816e0859fd6e1cea078d76385ff50625", time="1601915604"
+    )
+    assert [c["body"] for c in github.comments(REPO, 7)] == [
+        trusted + "\n" + report("artifact").split("\n", 1)[1]
+    ]
 
 
 def test_comment_needs_a_pr(github: GitHubServer, events_dir: Path, tmp_path: Path) -> None:
@@ -457,12 +467,8 @@ def test_comment_fills_the_marker_from_the_event_and_skips_older_runs(
     env = actions_env(tmp_path / "runner", event_path=newer, api_url=github.url, token=TOKEN)
     assert invoke(["comment", "--body-file", str(body)], env).exit_code == 0
     posted = str(ours(github)[0]["body"])
-    assert parse_marker(posted) == {
-        "id": "default",
-        "base": base,
-        "head": HEAD_NEW,
-        "time": "1767312000",
-    }
+    # Only the event's fields: whatever else the body's marker said is dropped.
+    assert parse_marker(posted) == {"id": "default", "head": HEAD_NEW, "time": "1767312000"}
     assert posted.endswith("\n## from toolkit report\n")
 
     body.write_text(format_marker("default", base=base) + "\n## an older run, re-run\n")

@@ -183,7 +183,7 @@ def _report(path: Path, raw: Any, lines: dict[str, int]) -> ReportOptions:
             path, line, f"unknown report option(s) {sorted(unknown)}; expected id, plots, dag, max_rows."
         )
     report_id = raw.get("id", defaults.id)
-    if not isinstance(report_id, str) or not _REPORT_ID.match(report_id):
+    if not isinstance(report_id, str) or not _REPORT_ID.fullmatch(report_id):
         raise _fail(path, line, "`report.id` must be 1-64 letters, digits, `_`, `.` or `-`.")
     for flag in ("plots", "dag"):
         if flag in raw and not isinstance(raw[flag], bool):

@@ -20,8 +20,6 @@ from toolkit.results import Revision
 
 REPORT_NAME = "toolkit-report.md"
 GATE_FAILED = 3
-#: Secrets the pipeline never needs: `dvc repro` runs the PR's own code.
-_SECRET_VARS = ("GITHUB_TOKEN", "GH_TOKEN")
 
 
 def run(*, base: str | None, output: Path | None, environ: Mapping[str, str], cwd: Path) -> int:
@@ -30,6 +28,9 @@ def run(*, base: str | None, output: Path | None, environ: Mapping[str, str], cw
     ctx = actions.context_from_env(environ)
     if ctx.in_actions and ctx.token:
         actions.mask(ctx.token)
+    if ctx.token:
+        # The pipeline runs the PR's code as our user: it must not read the token from /proc.
+        proc.harden()
     try:
         return _run(ctx, base=base, output=output, environ=environ, cwd=cwd, started=started)
     except ToolkitError as exc:
@@ -71,7 +72,7 @@ def _run(
         git.ensure_revision(root, base_rev)
 
     # dvc.repro folds its own log into a `::group::`; the pipeline never sees the token.
-    pipeline_env = {k: v for k, v in environ.items() if k not in _SECRET_VARS}
+    pipeline_env = proc.child_env(environ)
     # `dvc dag` only reads dvc.yaml and is most of our own time: draw it while the pipeline runs.
     with ThreadPoolExecutor(max_workers=1) as pool:
         dag_job = pool.submit(dvc.dag_markdown, root) if config.report.dag else None
@@ -223,7 +224,7 @@ def _current_branch(root: Path) -> str | None:
 
 
 def _commit_time(root: Path, sha: str) -> int | None:
-    done = proc.run(["git", "log", "-1", "--format=%ct", sha, "--"], cwd=root, check=False)
+    done = proc.run(["git", "log", "-1", "--format=%ct", "--end-of-options", sha, "--"], cwd=root, check=False)
     try:
         return int(done.stdout.decode().strip()) if done.returncode == 0 else None
     except ValueError:
