@@ -370,12 +370,15 @@ def test_two_concurrent_ci_runs_through_faults_leave_one_comment(
         assert_clean(run, github)
 
 
-def test_no_token_in_actions_is_a_warning(reproduced: Path, github: GitHubServer, tmp_path: Path) -> None:
+def test_no_token_in_actions_leaves_the_comment_to_workflow_run(
+    reproduced: Path, github: GitHubServer, tmp_path: Path
+) -> None:
+    # The generated pull-request workflow: no token, the report goes out as an artifact.
     pr = open_pr(reproduced, tmp_path / "w", c="1.0")
     run = run_ci(pr, github, tmp_path / "runner", token="")
     assert run.proc.returncode == 0, run.proc.stderr
-    assert "::warning title=toolkit ci%3A no PR comment::" in run.proc.stdout
-    assert "GITHUB_TOKEN is not set" in run.proc.stdout
+    assert "::warning" not in run.proc.stdout
+    assert "left to a workflow_run workflow (pr-comment.yml)" in run.proc.stderr
     assert github.requests() == []
     assert run.summary
 
