@@ -57,7 +57,8 @@ def test_same_repo_run_posts_to_the_recorded_pr_with_the_events_marker(
     monkeypatch.chdir(tmp_path)
     body = tmp_path / "report.md"
     body.write_text(format_marker("default") + "\n## Report\n\nall good\n")
-    result = invoke(["comment", "--body-file", str(body)], run_env(github, tmp_path, "workflow_run.same-repo.json"))
+    env = run_env(github, tmp_path, "workflow_run.same-repo.json")
+    result = invoke(["comment", "--body-file", str(body)], env)
     assert result.exit_code == 0, result.output
     (posted,) = ours(github)
     assert parse_marker(posted) == {"id": "default", "head": SAME_SHA, "time": SAME_TIME}
@@ -93,7 +94,8 @@ def test_fork_run_whose_pr_moved_on_posts_nothing(
     github.add_pull(REPO, 7, head_label="forker:improve-model", head_sha="e" * 40)  # pushed again
     body = tmp_path / "report.md"
     body.write_text("## stale\n")
-    result = invoke(["comment", "--body-file", str(body)], run_env(github, tmp_path, "workflow_run.fork.json"))
+    env = run_env(github, tmp_path, "workflow_run.fork.json")
+    result = invoke(["comment", "--body-file", str(body)], env)
     assert result.exit_code == 0, result.output
     assert "no open pull request has head forker:improve-model" in result.stderr
     assert github.requests("POST") == [] and github.requests("PATCH") == []
@@ -131,7 +133,8 @@ def test_body_is_rechecked_mentions_and_bidi_are_inert(
     monkeypatch.chdir(tmp_path)
     body = tmp_path / "report.md"
     body.write_text("## Report\n\ncc @octo-org/admins and @octocat \u202egnp.exe\x1b[2J\n")
-    result = invoke(["comment", "--body-file", str(body)], run_env(github, tmp_path, "workflow_run.same-repo.json"))
+    env = run_env(github, tmp_path, "workflow_run.same-repo.json")
+    result = invoke(["comment", "--body-file", str(body)], env)
     assert result.exit_code == 0, result.output
     (posted,) = ours(github)
     assert "@octocat" not in posted and "@octo-org" not in posted

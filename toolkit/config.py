@@ -85,9 +85,20 @@ def load_config(root: Path) -> Config:
         raise ConfigError(f"cannot read {path}: {exc}; fix or remove the file.") from exc
     import yaml  # lazily: `toolkit diff` without a toolkit.yaml need not load PyYAML
 
+    from toolkit import formats
+    from toolkit.errors import MetricsFileError
+
+    # The same YAML 1.2 reading as every other file (`1e-3` is a float, `yes` a string), with
+    # alias expansion and nesting bounded.
+    loader = None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        try:
+            node, loader = formats.compose_yaml(text, str(path), "the workspace", syntax_errors=True)
+        except MetricsFileError as exc:
+            raise ConfigError(exc.message) from None
+        data = loader.construct_document(node) if node is not None else None
+    except (ValueError, RecursionError) as exc:
+        raise _fail(path, None, f"a value cannot be read ({str(exc)[:80]}); fix it.") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or "invalid YAML"
@@ -96,6 +107,9 @@ def load_config(root: Path) -> Config:
         if context is not None and context.line + 1 != line:
             problem = f"{problem} (for what starts on line {context.line + 1})"
         raise _fail(path, line, f"{problem}; fix the YAML syntax there.") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     if data is None:
         return Config(path=path)
     if not isinstance(data, dict):

@@ -226,7 +226,9 @@ def _current_branch(root: Path) -> str | None:
 
 
 def _commit_time(root: Path, sha: str) -> int | None:
-    done = proc.run(["git", "log", "-1", "--format=%ct", "--end-of-options", sha, "--"], cwd=root, check=False)
+    done = proc.run(
+        ["git", "log", "-1", "--format=%ct", "--end-of-options", sha, "--"], cwd=root, check=False
+    )
     try:
         return int(done.stdout.decode().strip()) if done.returncode == 0 else None
     except ValueError:

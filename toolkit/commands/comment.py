@@ -105,10 +105,8 @@ def require_repo_and_token(ctx: actions.RunContext) -> tuple[str, str]:
 
 
 def _read_body(body_file: Path) -> str:
-    if str(body_file) == "-":
-        data = sys.stdin.buffer.read(MAX_BODY_BYTES + 1)
-    else:
-        data = _read_regular(body_file)
+    stdin = str(body_file) == "-"
+    data = sys.stdin.buffer.read(MAX_BODY_BYTES + 1) if stdin else _read_regular(body_file)
     if len(data) > MAX_BODY_BYTES:
         raise ToolkitError(
             f"the comment body {body_file} is larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB; "
