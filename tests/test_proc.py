@@ -107,5 +107,6 @@ def test_harden_hides_the_environment_from_children() -> None:
         if setpriv is None:
             pytest.skip("running as root without setpriv: cannot test as an unprivileged user")
         cmd = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
-    done = subprocess.run(cmd, capture_output=True, text=True, cwd="/", env={**os.environ, "GITHUB_TOKEN": "x"})
+    env = {**os.environ, "GITHUB_TOKEN": "x"}
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd="/", env=env)
     assert done.stdout.split() == ["0", "1"], done.stderr

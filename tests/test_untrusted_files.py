@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.gitrepo import commit_all, git, make_repo, write_files
+from tests.gitrepo import commit_all, git, make_repo
 
 TIMEOUT = 60
 

@@ -44,6 +44,11 @@ def terminal(text: str) -> str:
     return no_commands(controls(text))
 
 
+def no_controls(text: str) -> str:
+    """Control and bidi characters replaced by U+FFFD (for Markdown, where escapes are noise)."""
+    return _UNSAFE.sub("\ufffd", text)
+
+
 def markdown_text(text: str) -> str:
     """Plain text (already Markdown-escaped) that cannot mention anyone or become a link."""
     s = _UNSAFE.sub("\ufffd", text)

@@ -105,7 +105,7 @@ def _popen(
     cmd: Sequence[str], *, cwd: Path | str | None, env: Mapping[str, str] | None, **kwargs: object
 ) -> subprocess.Popen[bytes]:
     try:
-        return subprocess.Popen(  # type: ignore[call-overload, no-any-return]
+        return subprocess.Popen(  # type: ignore[call-overload]
             list(cmd),
             cwd=cwd,
             env=child_env(env),
