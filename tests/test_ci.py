@@ -216,8 +216,9 @@ def test_pr_check_posts_one_comment_through_reruns(
     assert len(ours(github)) == 1
     assert ours(github)[0]["id"] == mine[0]["id"]
     assert str(ours(github)[0]["body"]) == rerun.report
-    # The pipeline was already reproduced in this checkout, so the body changed: one PATCH.
-    assert [r.method for r in github.requests()][len(methods) :] == ["GET"] * 3 + ["PATCH"]
+    # The pipeline was already reproduced in this checkout, so the body changed: one PATCH,
+    # then the comment is read back once (an older run may have written after us).
+    assert [r.method for r in github.requests()][len(methods) :] == ["GET"] * 3 + ["PATCH", "GET"]
     # Once more with the same results: identical body, 3 pages read and nothing written.
     seen = len(github.requests())
     again = run_ci(pr, github, tmp_path / "runner2b")
@@ -419,3 +420,74 @@ def test_shallow_checkout_of_the_merge_commit(reproduced: Path, github: GitHubSe
     assert f"`{pr.base_sha[:7]}`" in run.report and "train.C" in run.report
     assert git(clone, "rev-parse", "--is-shallow-repository") == "true"  # not unshallowed
     assert_clean(run, github)
+
+
+# -- issue 9: untrusted pull requests ---------------------------------------------------------
+
+
+def test_outside_actions_the_report_goes_to_the_repos_git_folder_never_through_a_symlink(
+    reproduced: Path, github: GitHubServer, tmp_path: Path
+) -> None:
+    pr = open_pr(reproduced, tmp_path / "w")
+    # Someone planted /tmp/toolkit-report.md -> a file of ours, hoping we overwrite it.
+    shared_tmp = tmp_path / "shared-tmp"
+    shared_tmp.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    os.symlink(victim, shared_tmp / "toolkit-report.md")
+    env = {**os.environ, "TMPDIR": str(shared_tmp), "TMP": str(shared_tmp), "TEMP": str(shared_tmp)}
+    proc = _toolkit(["ci"], pr.root, env)
+    assert proc.returncode == 0, proc.stderr
+    assert victim.read_text() == "precious\n"
+    mine = pr.root / ".git" / "toolkit" / "toolkit-report.md"
+    assert mine.read_text() == proc.stdout
+    assert f"Report written to {mine}" in proc.stderr
+    # A symlink at the per-repo path is refused too, and nothing is written through it.
+    mine.unlink()
+    os.symlink(victim, mine)
+    proc = _toolkit(["ci"], pr.root, env)
+    assert proc.returncode == 1 and "cannot write the report" in proc.stderr
+    assert victim.read_text() == "precious\n"
+
+
+@pytest.mark.parametrize(
+    ("api_url", "needle"),
+    [("https://[::1", "GITHUB_API_URL"), ("http://127.0.0.1:99999999", "GITHUB_API_URL")],
+)
+def test_a_bad_api_url_is_a_clear_error_after_the_summary(
+    reproduced: Path, github: GitHubServer, tmp_path: Path, api_url: str, needle: str
+) -> None:
+    pr = open_pr(reproduced, tmp_path / "w")
+    runner = tmp_path / "runner"
+    payload = adapt_event(
+        "pull_request_synchronize.payload.json",
+        tmp_path / "event.json",
+        {"pull_request.base.sha": pr.base_sha, "pull_request.head.sha": pr.head_sha},
+    )
+    env = {**os.environ, **actions_env(runner, event_path=payload, api_url=api_url, token=TOKEN)}
+    proc = _toolkit(["ci"], pr.root, env)
+    assert proc.returncode == 1, proc.stderr
+    assert needle in proc.stderr and "Traceback" not in proc.stderr and "bug" not in proc.stderr
+    assert Path(env["GITHUB_STEP_SUMMARY"]).read_text().startswith("<!-- toolkit:report")
+
+
+def test_non_object_items_in_the_comment_list_fail_after_the_summary(
+    reproduced: Path, github: GitHubServer, tmp_path: Path
+) -> None:
+    pr = open_pr(reproduced, tmp_path / "w")
+    github.faults.append(Fault(status=200, body=["not a comment", 42], method="GET"))
+    run = run_ci(pr, github, tmp_path / "runner")
+    assert run.proc.returncode == 1
+    assert "not an object with an id" in run.proc.stderr and "bug" not in run.proc.stderr
+    assert run.summary
+
+
+def test_a_payload_sha_that_is_an_option_is_refused(
+    reproduced: Path, github: GitHubServer, tmp_path: Path
+) -> None:
+    pr = open_pr(reproduced, tmp_path / "w")
+    run = run_ci(pr, github, tmp_path / "runner", changes={"pull_request.head.sha": "--output=/tmp/x"})
+    assert run.proc.returncode == 1
+    assert "pull_request.head.sha" in run.proc.stderr and "not a commit sha" in run.proc.stderr
+    assert not Path("/tmp/x").exists()
+    assert github.requests() == []

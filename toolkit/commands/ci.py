@@ -7,7 +7,6 @@ Outside GitHub Actions the same steps run and the report is printed; nothing tou
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -104,8 +103,8 @@ def _run(
         run_url=ctx.run_url,
         dag_md=dag_md,
     )
-    report_path = _report_path(output, environ)
-    report.save(report_path, body)
+    report_path = _report_path(output, environ, root)
+    report.save(report_path, body, follow_symlinks=output is not None)
     info(f"Report written to {report_path}")
 
     if not ctx.in_actions:
@@ -235,11 +234,21 @@ def _commit_time(root: Path, sha: str) -> int | None:
         return None
 
 
-def _report_path(output: Path | None, environ: Mapping[str, str]) -> Path:
+def _report_path(output: Path | None, environ: Mapping[str, str], root: Path) -> Path:
+    """-o FILE; in Actions the runner's temp folder; elsewhere inside this repo's git folder.
+
+    Never a fixed name in the shared temp folder, where anyone can plant a symlink to a file
+    of ours for the report to overwrite.
+    """
     if output is not None:
         return output
-    folder = environ.get("RUNNER_TEMP") or tempfile.gettempdir()
-    return Path(folder) / REPORT_NAME
+    if environ.get("GITHUB_ACTIONS") == "true" and environ.get("RUNNER_TEMP"):
+        return Path(environ["RUNNER_TEMP"]) / REPORT_NAME
+    done = proc.run(["git", "rev-parse", "--absolute-git-dir"], cwd=root, check=False)
+    git_dir = done.stdout.decode(errors="replace").strip()
+    if done.returncode != 0 or not git_dir:
+        raise ToolkitError(f"cannot find the git folder of {root}; pass -o FILE for the report.")
+    return Path(git_dir) / "toolkit" / REPORT_NAME
 
 
 def _relative(path: Path, root: Path) -> str:
