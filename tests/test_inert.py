@@ -13,7 +13,7 @@ import click
 import pytest
 
 from tests.gitrepo import make_repo, write_files
-from toolkit import inert, markdown
+from toolkit import markdown
 from toolkit.errors import ToolkitError
 
 HOSTILE = "@octocat cc @org/team see https://evil.example www.evil.example \u202egnp.exe\x1b[2J\x07"
@@ -33,6 +33,8 @@ def test_code_spans_drop_controls_and_bidi() -> None:
 
 
 def test_terminal_text_cannot_start_a_workflow_command() -> None:
+    from toolkit import inert
+
     text = inert.terminal("ok\n::error title=x::pwned\n  ::add-mask::x\n##[error]old style\n\x1b[31m")
     for line in text.split("\n"):
         assert not line.lstrip().startswith(("::", "##[")), line
