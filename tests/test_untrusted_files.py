@@ -200,3 +200,13 @@ def test_children_never_see_the_token(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     seen = (repo / "env.txt").read_text()
     assert "PATH=" in seen and token not in seen
+
+
+def test_settings_files_symlinked_to_dev_zero_are_never_read_whole(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {"dvc.yaml": METRICS_ONLY, "eval/m.json": '{"acc": 1}'})
+    (repo / ".dvc").mkdir()
+    os.symlink("/dev/zero", repo / ".dvc" / "config")  # DVC's config: ignored, DVC reports it
+    done = toolkit(repo, "diff", "--json")
+    assert done.returncode == 0, done.stderr
+    os.symlink("/dev/zero", repo / "toolkit.yaml")  # ours: refused, naming it
+    refused(toolkit(repo, "diff"), "toolkit.yaml", "outside the repository")

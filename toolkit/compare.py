@@ -139,9 +139,8 @@ def _cache_dirs(root: Path) -> list[Path]:
     dvc_dir = root / ".dvc"
     cache = dvc_dir / "cache"
     for name in ("config", "config.local"):
-        try:
-            text = (dvc_dir / name).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+        text = safefs.read_settings(dvc_dir / name)
+        if text is None:
             continue
         section = ""
         for line in text.splitlines():

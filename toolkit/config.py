@@ -76,13 +76,20 @@ def _fail(path: Path, line: int | None, message: str) -> ConfigError:
 
 def load_config(root: Path) -> Config:
     """Read `root/toolkit.yaml`; a missing file is the default config, a malformed one an error."""
+    from toolkit import safefs
+    from toolkit.errors import MetricsFileError
+
     path = root / FILENAME
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return Config()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}; fix or remove the file.") from exc
+        # Inside the repository, a regular file, at most 1 MiB (a PR may commit toolkit.yaml).
+        data = safefs.read_inside(root, FILENAME, "the workspace", safefs.MAX_SETTINGS_BYTES)
+        if data is None:
+            return Config()
+        text = data.decode("utf-8")
+    except MetricsFileError as exc:
+        raise ConfigError(f"{exc.message.rstrip('.')} ({path}); fix or remove the file.") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"cannot read {path}: {exc}; fix or remove the file.") from None
     import yaml  # lazily: `toolkit diff` without a toolkit.yaml need not load PyYAML
 
     from toolkit import formats

@@ -48,9 +48,10 @@ class Remote:
 
 def _read_config(path: Path) -> dict[str, dict[str, str]]:
     """The sections of one DVC config file (configobj-style INI); missing file -> empty."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+    from toolkit.safefs import read_settings
+
+    text = read_settings(path)
+    if text is None:
         return {}
     sections: dict[str, dict[str, str]] = {}
     current: dict[str, str] | None = None

@@ -81,3 +81,20 @@ def read_regular(real: str | Path, path: str, where: str, limit: int = MAX_FILE_
         if len(data) > limit:
             raise too_large(path, where, len(data), limit)
         return data
+
+
+#: Settings files (toolkit.yaml, DVC's config files) are small.
+MAX_SETTINGS_BYTES = 1024 * 1024
+
+
+def read_settings(path: Path) -> str | None:
+    """A small settings file as text, None when absent, unreadable, not a regular file or too big.
+
+    For DVC's config files, which DVC itself reports on: never a read that can exhaust memory or
+    block (a symlink to /dev/zero or a FIFO is simply not a config).
+    """
+    try:
+        data = read_regular(os.path.realpath(path), str(path), "the workspace", MAX_SETTINGS_BYTES)
+        return None if data is None else data.decode("utf-8")
+    except (UnsafePathError, TooLargeError, UnicodeDecodeError):
+        return None
