@@ -10,6 +10,7 @@ GitHub-compatible test server as GITHUB_API_URL.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
 import shutil
@@ -491,3 +492,48 @@ def test_a_payload_sha_that_is_an_option_is_refused(
     assert "pull_request.head.sha" in run.proc.stderr and "not a commit sha" in run.proc.stderr
     assert not Path("/tmp/x").exists()
     assert github.requests() == []
+
+
+def test_two_trust_zones_end_to_end_for_a_fork(
+    reproduced: Path, github: GitHubServer, tmp_path: Path
+) -> None:
+    """The generated workflows' flow: the PR job runs `toolkit ci` with no token (its gate fails
+    the check) and keeps the report file; the workflow_run job posts it with `toolkit comment`,
+    finding the fork's PR by head branch and sha."""
+    pr = open_pr(reproduced, tmp_path / "w", gate_min="0.999")
+    pr_job = run_ci(pr, github, tmp_path / "runner", token="")
+    assert pr_job.proc.returncode == 3, pr_job.proc.stderr  # the gate still fails the check
+    assert github.requests() == []
+    artifact = Path(pr_job.env["RUNNER_TEMP"]) / "toolkit-report.md"
+    forged = artifact.read_text().replace("head=", "head=ffffffffffffffffffffffffffffffffffffffff x=")
+
+    # The workflow_run job: default branch, write token, the artifact as data.
+    artifact.write_text(forged)
+    github.add_pull(REPO, 9, head_label="forker:feature", head_sha=pr.head_sha)
+    event = tmp_path / "workflow_run.json"
+    event.write_text(
+        json.dumps(
+            {
+                "workflow_run": {
+                    "id": 42,
+                    "event": "pull_request",
+                    "head_sha": pr.head_sha,
+                    "head_branch": "feature",
+                    "created_at": "2026-03-01T12:00:00Z",
+                    "pull_requests": [],
+                    "head_repository": {"full_name": "forker/Hello-World", "owner": {"login": "forker"}},
+                },
+                "repository": {"full_name": REPO},
+            }
+        )
+    )
+    env = {
+        **os.environ,
+        **actions_env(tmp_path / "poster", event="workflow_run", event_path=event, api_url=github.url,
+                      token=TOKEN),
+    }
+    poster = _toolkit(["comment", "--body-file", str(artifact)], tmp_path, env)
+    assert poster.returncode == 0, poster.stderr
+    (posted,) = [c for c in github.comments(REPO, 9) if sticky.is_ours(c, "default")]
+    assert parse_marker(str(posted["body"])) == {"id": "default", "head": pr.head_sha, "time": "1772366400"}
+    assert "accuracy" in str(posted["body"])
