@@ -30,6 +30,7 @@ DOCS = "https://docs.github.com/rest"
 
 _LIST = re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)/issues/(?P<number>\d+)/comments$")
 _ONE = re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)/issues/comments/(?P<id>\d+)$")
+_PULLS = re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)/pulls$")
 
 
 @dataclass
@@ -85,9 +86,14 @@ class GitHubServer:
         self.readonly: set[str] = {READONLY_TOKEN}
         self.users[READONLY_TOKEN] = BOT
         self.prs: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        #: Pull request objects for `GET /repos/{r}/pulls` (fork runs of workflow_run).
+        self.pulls: dict[str, list[dict[str, Any]]] = {}
         self.faults: deque[Fault] = deque()
         self.log: list[Request] = []
         self.hook: Callable[[str, str], None] | None = None  # (method, path), before handling
+        #: Misbehaving pagination: "loop" links every page to page 1 as `next`; "endless"
+        #: always offers one more (empty) page.
+        self.pagination: str | None = None
         self.lock = threading.RLock()
         self._next_id = 1_000_000
         self._epoch = datetime(2026, 1, 1, tzinfo=UTC)
@@ -149,6 +155,28 @@ class GitHubServer:
             comment = self._new_comment(repo, number, body, user)
             self.prs[(repo, number)].append(comment)
             return comment
+
+    def add_pull(
+        self, repo: str, number: int, *, head_label: str, head_sha: str, state: str = "open"
+    ) -> None:
+        """A pull request whose head is `owner:branch` at `head_sha` (listed by GET .../pulls)."""
+        owner, _, branch = head_label.partition(":")
+        with self.lock:
+            self.add_pr(repo, number)
+            self.pulls.setdefault(repo, []).append(
+                {
+                    "id": 500_000_000 + number,
+                    "number": number,
+                    "state": state,
+                    "head": {
+                        "label": head_label,
+                        "ref": branch,
+                        "sha": head_sha,
+                        "repo": {"full_name": f"{owner}/{repo.split('/')[1]}"},
+                    },
+                    "base": {"ref": "main", "repo": {"full_name": repo}},
+                }
+            )
 
     def comments(self, repo: str, number: int) -> list[dict[str, Any]]:
         """A copy of the PR's comments, oldest first."""
@@ -264,6 +292,18 @@ class GitHubServer:
                 return self._status(record, 201, comment, {"Location": comment["url"]})
             return self._status(record, 404, {"message": "Not Found", "documentation_url": DOCS})
 
+        m = _PULLS.match(path)
+        if m and method == "GET":
+            q = parse_qs(query)
+            state = q.get("state", ["open"])[0]
+            head = q.get("head", [None])[0]
+            found = [
+                p
+                for p in self.pulls.get(m["repo"], [])
+                if (state == "all" or p["state"] == state) and (head is None or p["head"]["label"] == head)
+            ]
+            return self._list(record, path, q, found)
+
         m = _ONE.match(path)
         if m:
             found = self._find(m["repo"], int(m["id"]))
@@ -334,7 +374,11 @@ class GitHubServer:
             qs = urlencode({"per_page": per_page, "page": n})
             return f'<{self.url}{path}?{qs}>; rel="{rel}"'
 
-        if page < last:
+        if self.pagination == "loop":
+            links.append(link(1, "next"))
+        elif self.pagination == "endless":
+            links.append(link(page + 1, "next"))
+        elif page < last:
             links += [link(page + 1, "next"), link(last, "last")]
         if page > 1:
             links += [link(1, "first"), link(page - 1, "prev")]

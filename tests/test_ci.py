@@ -10,6 +10,7 @@ GitHub-compatible test server as GITHUB_API_URL.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
 import shutil
@@ -203,10 +204,11 @@ def test_pr_check_posts_one_comment_through_reruns(
     assert outputs["comment-url"] == mine[0]["html_url"]
     assert outputs["report-path"] == str(Path(run.env["RUNNER_TEMP"]) / "toolkit-report.md")
     assert outputs["verdict"] and "\n" not in outputs["verdict"]
-    # 250 comments: 3 pages to find ours, 1 create, the last page again for a racing run's.
+    # 250 comments: 3 pages to find ours, 1 create, the last page again for a racing run's,
+    # and the comment once more in case an older run wrote over it meanwhile.
     methods = [r.method for r in github.requests()]
-    assert methods == ["GET"] * 3 + ["POST", "GET"]
-    assert "5 GitHub API requests" in run.proc.stderr
+    assert methods == ["GET"] * 3 + ["POST", "GET", "GET"]
+    assert "6 GitHub API requests" in run.proc.stderr
     assert_clean(run, github)
     print(f"first run overhead: {run.overhead():.2f} s")
 
@@ -215,8 +217,9 @@ def test_pr_check_posts_one_comment_through_reruns(
     assert len(ours(github)) == 1
     assert ours(github)[0]["id"] == mine[0]["id"]
     assert str(ours(github)[0]["body"]) == rerun.report
-    # The pipeline was already reproduced in this checkout, so the body changed: one PATCH.
-    assert [r.method for r in github.requests()][len(methods) :] == ["GET"] * 3 + ["PATCH"]
+    # The pipeline was already reproduced in this checkout, so the body changed: one PATCH,
+    # then the comment is read back once (an older run may have written after us).
+    assert [r.method for r in github.requests()][len(methods) :] == ["GET"] * 3 + ["PATCH", "GET"]
     # Once more with the same results: identical body, 3 pages read and nothing written.
     seen = len(github.requests())
     again = run_ci(pr, github, tmp_path / "runner2b")
@@ -369,12 +372,15 @@ def test_two_concurrent_ci_runs_through_faults_leave_one_comment(
         assert_clean(run, github)
 
 
-def test_no_token_in_actions_is_a_warning(reproduced: Path, github: GitHubServer, tmp_path: Path) -> None:
+def test_no_token_in_actions_leaves_the_comment_to_workflow_run(
+    reproduced: Path, github: GitHubServer, tmp_path: Path
+) -> None:
+    # The generated pull-request workflow: no token, the report goes out as an artifact.
     pr = open_pr(reproduced, tmp_path / "w", c="1.0")
     run = run_ci(pr, github, tmp_path / "runner", token="")
     assert run.proc.returncode == 0, run.proc.stderr
-    assert "::warning title=toolkit ci%3A no PR comment::" in run.proc.stdout
-    assert "GITHUB_TOKEN is not set" in run.proc.stdout
+    assert "::warning" not in run.proc.stdout
+    assert "left to a workflow_run workflow (pr-comment.yml)" in run.proc.stderr
     assert github.requests() == []
     assert run.summary
 
@@ -415,3 +421,119 @@ def test_shallow_checkout_of_the_merge_commit(reproduced: Path, github: GitHubSe
     assert f"`{pr.base_sha[:7]}`" in run.report and "train.C" in run.report
     assert git(clone, "rev-parse", "--is-shallow-repository") == "true"  # not unshallowed
     assert_clean(run, github)
+
+
+# -- issue 9: untrusted pull requests ---------------------------------------------------------
+
+
+def test_outside_actions_the_report_goes_to_the_repos_git_folder_never_through_a_symlink(
+    reproduced: Path, github: GitHubServer, tmp_path: Path
+) -> None:
+    pr = open_pr(reproduced, tmp_path / "w")
+    # Someone planted /tmp/toolkit-report.md -> a file of ours, hoping we overwrite it.
+    shared_tmp = tmp_path / "shared-tmp"
+    shared_tmp.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    os.symlink(victim, shared_tmp / "toolkit-report.md")
+    env = {**os.environ, "TMPDIR": str(shared_tmp), "TMP": str(shared_tmp), "TEMP": str(shared_tmp)}
+    proc = _toolkit(["ci"], pr.root, env)
+    assert proc.returncode == 0, proc.stderr
+    assert victim.read_text() == "precious\n"
+    mine = pr.root / ".git" / "toolkit" / "toolkit-report.md"
+    assert mine.read_text() == proc.stdout
+    assert f"Report written to {mine}" in proc.stderr
+    # A symlink at the per-repo path is refused too, and nothing is written through it.
+    mine.unlink()
+    os.symlink(victim, mine)
+    proc = _toolkit(["ci"], pr.root, env)
+    assert proc.returncode == 1 and "cannot write the report" in proc.stderr
+    assert victim.read_text() == "precious\n"
+
+
+@pytest.mark.parametrize(
+    ("api_url", "needle"),
+    [("https://[::1", "GITHUB_API_URL"), ("http://127.0.0.1:99999999", "GITHUB_API_URL")],
+)
+def test_a_bad_api_url_is_a_clear_error_after_the_summary(
+    reproduced: Path, github: GitHubServer, tmp_path: Path, api_url: str, needle: str
+) -> None:
+    pr = open_pr(reproduced, tmp_path / "w")
+    runner = tmp_path / "runner"
+    payload = adapt_event(
+        "pull_request_synchronize.payload.json",
+        tmp_path / "event.json",
+        {"pull_request.base.sha": pr.base_sha, "pull_request.head.sha": pr.head_sha},
+    )
+    env = {**os.environ, **actions_env(runner, event_path=payload, api_url=api_url, token=TOKEN)}
+    proc = _toolkit(["ci"], pr.root, env)
+    assert proc.returncode == 1, proc.stderr
+    assert needle in proc.stderr and "Traceback" not in proc.stderr and "bug" not in proc.stderr
+    assert Path(env["GITHUB_STEP_SUMMARY"]).read_text().startswith("<!-- toolkit:report")
+
+
+def test_non_object_items_in_the_comment_list_fail_after_the_summary(
+    reproduced: Path, github: GitHubServer, tmp_path: Path
+) -> None:
+    pr = open_pr(reproduced, tmp_path / "w")
+    github.faults.append(Fault(status=200, body=["not a comment", 42], method="GET"))
+    run = run_ci(pr, github, tmp_path / "runner")
+    assert run.proc.returncode == 1
+    assert "not an object with an id" in run.proc.stderr and "bug" not in run.proc.stderr
+    assert run.summary
+
+
+def test_a_payload_sha_that_is_an_option_is_refused(
+    reproduced: Path, github: GitHubServer, tmp_path: Path
+) -> None:
+    pr = open_pr(reproduced, tmp_path / "w")
+    run = run_ci(pr, github, tmp_path / "runner", changes={"pull_request.head.sha": "--output=/tmp/x"})
+    assert run.proc.returncode == 1
+    assert "pull_request.head.sha" in run.proc.stderr and "not a commit sha" in run.proc.stderr
+    assert not Path("/tmp/x").exists()
+    assert github.requests() == []
+
+
+def test_two_trust_zones_end_to_end_for_a_fork(
+    reproduced: Path, github: GitHubServer, tmp_path: Path
+) -> None:
+    """The generated workflows' flow: the PR job runs `toolkit ci` with no token (its gate fails
+    the check) and keeps the report file; the workflow_run job posts it with `toolkit comment`,
+    finding the fork's PR by head branch and sha."""
+    pr = open_pr(reproduced, tmp_path / "w", gate_min="0.999")
+    pr_job = run_ci(pr, github, tmp_path / "runner", token="")
+    assert pr_job.proc.returncode == 3, pr_job.proc.stderr  # the gate still fails the check
+    assert github.requests() == []
+    artifact = Path(pr_job.env["RUNNER_TEMP"]) / "toolkit-report.md"
+    forged = artifact.read_text().replace("head=", "head=ffffffffffffffffffffffffffffffffffffffff x=")
+
+    # The workflow_run job: default branch, write token, the artifact as data.
+    artifact.write_text(forged)
+    github.add_pull(REPO, 9, head_label="forker:feature", head_sha=pr.head_sha)
+    event = tmp_path / "workflow_run.json"
+    event.write_text(
+        json.dumps(
+            {
+                "workflow_run": {
+                    "id": 42,
+                    "event": "pull_request",
+                    "head_sha": pr.head_sha,
+                    "head_branch": "feature",
+                    "created_at": "2026-03-01T12:00:00Z",
+                    "pull_requests": [],
+                    "head_repository": {"full_name": "forker/Hello-World", "owner": {"login": "forker"}},
+                },
+                "repository": {"full_name": REPO},
+            }
+        )
+    )
+    env = {
+        **os.environ,
+        **actions_env(tmp_path / "poster", event="workflow_run", event_path=event, api_url=github.url,
+                      token=TOKEN),
+    }
+    poster = _toolkit(["comment", "--body-file", str(artifact)], tmp_path, env)
+    assert poster.returncode == 0, poster.stderr
+    (posted,) = [c for c in github.comments(REPO, 9) if sticky.is_ours(c, "default")]
+    assert parse_marker(str(posted["body"])) == {"id": "default", "head": pr.head_sha, "time": "1772366400"}
+    assert "accuracy" in str(posted["body"])

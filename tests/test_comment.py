@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -67,10 +69,12 @@ def test_busy_pr_first_run_creates_one_then_updates_and_skips(github: GitHubServ
     assert len(mine) == 1 and mine[0]["body"] == report("v1")
     assert outcome.url == mine[0]["html_url"]
     assert github.comments(REPO, PR)[:250] == before  # nobody else's comment touched
-    # 3 pages to look, 1 create, the last page again to look for a racing run's comment.
-    assert c.requests_sent == 5
-    assert [r.method for r in github.requests()] == ["GET"] * 3 + ["POST", "GET"]
-    assert github.requests()[-1].query["page"] == ["3"]
+    # 3 pages to look, 1 create, the last page again to look for a racing run's comment, and
+    # the comment once more (an older run may have written over it meanwhile).
+    assert c.requests_sent == 6
+    assert [r.method for r in github.requests()] == ["GET"] * 3 + ["POST", "GET", "GET"]
+    assert github.requests()[-2].query["page"] == ["3"]
+    assert github.requests()[-1].path.endswith(f"/issues/comments/{mine[0]['id']}")
 
     n = len(github.requests())
     outcome = sticky.upsert_comment(c, REPO, PR, report("v1"), report_id="default")
@@ -80,7 +84,7 @@ def test_busy_pr_first_run_creates_one_then_updates_and_skips(github: GitHubServ
     n = len(github.requests())
     outcome = sticky.upsert_comment(c, REPO, PR, report("v2"), report_id="default")
     assert outcome.action == "updated" and outcome.comment_id == mine[0]["id"]
-    assert [r.method for r in github.requests()[n:]] == ["GET"] * 3 + ["PATCH"]
+    assert [r.method for r in github.requests()[n:]] == ["GET"] * 3 + ["PATCH", "GET"]
     assert [x["body"] for x in ours(github)] == [report("v2")]
     assert len(github.comments(REPO, PR)) == 251
 
@@ -293,17 +297,29 @@ def test_comment_pr_option_and_workflow_run(
     env = actions_env(
         tmp_path / "runner",
         event="workflow_run",
-        event_path=events_dir / "workflow_run_completed.with-pull-requests.payload.json",
+        event_path=adapt_event(
+            "workflow_run.same-repo.json",
+            tmp_path / "dispatch-run.json",
+            {"workflow_run.event": "repository_dispatch", "workflow_run.pull_requests": []},
+        ),
         api_url=github.url,
         token=TOKEN,
     )
     body = tmp_path / "r.md"
     body.write_text(report("artifact"))
+    # This run was a repository_dispatch: no pull request to report on.
     no_pr = invoke(["comment", "--body-file", str(body)], env)
-    assert no_pr.exit_code == 1 and "not supported" in no_pr.stderr
+    assert no_pr.exit_code == 0 and "not a pull request" in no_pr.stderr
+    assert github.comments(REPO, 7) == []
     result = invoke(["comment", "--body-file", str(body), "--pr", "7"], env)
     assert result.exit_code == 0, result.output
-    assert [c["body"] for c in github.comments(REPO, 7)] == [report("artifact")]
+    # The marker's head and time are the run's, never what the body claimed.
+    run = json.loads((events_dir / "workflow_run.same-repo.json").read_text())["workflow_run"]
+    started = datetime.fromisoformat(run["created_at"].replace("Z", "+00:00"))
+    trusted = format_marker("default", head=run["head_sha"], time=str(int(started.timestamp())))
+    assert [c["body"] for c in github.comments(REPO, 7)] == [
+        trusted + "\n" + report("artifact").split("\n", 1)[1]
+    ]
 
 
 def test_comment_needs_a_pr(github: GitHubServer, events_dir: Path, tmp_path: Path) -> None:
@@ -457,12 +473,8 @@ def test_comment_fills_the_marker_from_the_event_and_skips_older_runs(
     env = actions_env(tmp_path / "runner", event_path=newer, api_url=github.url, token=TOKEN)
     assert invoke(["comment", "--body-file", str(body)], env).exit_code == 0
     posted = str(ours(github)[0]["body"])
-    assert parse_marker(posted) == {
-        "id": "default",
-        "base": base,
-        "head": HEAD_NEW,
-        "time": "1767312000",
-    }
+    # Only the event's fields: whatever else the body's marker said is dropped.
+    assert parse_marker(posted) == {"id": "default", "head": HEAD_NEW, "time": "1767312000"}
     assert posted.endswith("\n## from toolkit report\n")
 
     body.write_text(format_marker("default", base=base) + "\n## an older run, re-run\n")

@@ -70,7 +70,7 @@ def test_stage_outputs_wdir_cache_and_lock() -> None:
             "        hash: md5\n"
             "        md5: 0123456789abcdef0123456789abcdef\n"
             "      - path: ../eval/m.json\n"
-            "        md5: ffff\n"
+            "        md5: ffffffffffffffffffffffffffffffff\n"
         ),
     }
     project = _project(files)
@@ -192,7 +192,7 @@ def test_malformed_dvc_yaml_names_file_and_revision() -> None:
 
 
 def test_dvc_file_out() -> None:
-    files = {"data/m.json.dvc": "outs:\n- md5: abc\n  path: m.json\n  hash: md5\n"}
+    files = {"data/m.json.dvc": f"outs:\n- md5: {'abc' * 10}ab\n  path: m.json\n  hash: md5\n"}
     out = dvcfiles.dvc_file_out(lambda p: files[p].encode() if p in files else None, "data/m.json")
-    assert out is not None and (out.md5, out.legacy, out.cached) == ("abc", False, True)
+    assert out is not None and (out.md5, out.legacy, out.cached) == ("abc" * 10 + "ab", False, True)
     assert dvcfiles.dvc_file_out(lambda p: None, "x.json") is None

@@ -26,6 +26,7 @@ EXPECTED_FILES = {
     ".dvcignore",
     ".github/workflows/main.yml",
     ".github/workflows/pull-request.yml",
+    ".github/workflows/pr-comment.yml",
     ".gitignore",
     "README.md",
     "dvc.yaml",

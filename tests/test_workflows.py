@@ -36,7 +36,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content)
             out[path.name] = path
-    assert set(out) == {"pull-request.yml", "main.yml"}
+    assert set(out) == {"pull-request.yml", "pr-comment.yml", "main.yml"}
     return out
 
 
@@ -112,7 +112,12 @@ def test_actionlint_reports_an_unsafe_workflow(tmp_path: Path) -> None:
 
 def test_permissions_are_minimal(generated: dict[str, Path]) -> None:
     expected = {
-        "pull-request.yml": {"report": {"contents": "read", "pull-requests": "write"}},
+        # Runs the PR's code: read-only, and (below) no step gets the token.
+        "pull-request.yml": {"report": {"contents": "read"}},
+        # Runs no PR code: the only job that may write, and only the comment.
+        "pr-comment.yml": {
+            "comment": {"actions": "read", "contents": "read", "pull-requests": "write"}
+        },
         "main.yml": {"reproduce": {"contents": "read"}},
     }
     for name, path in generated.items():
@@ -134,6 +139,9 @@ def test_permissions_are_minimal(generated: dict[str, Path]) -> None:
 def test_triggers_and_concurrency(generated: dict[str, Path]) -> None:
     pr = _load(generated["pull-request.yml"])
     assert set(pr["on"]) == {"pull_request"}
+    poster = _load(generated["pr-comment.yml"])
+    assert poster["on"] == {"workflow_run": {"workflows": [pr["name"]], "types": ["completed"]}}
+    assert poster["concurrency"]["cancel-in-progress"] is False
     assert "pull_request.number" in pr["concurrency"]["group"]
     assert pr["concurrency"]["cancel-in-progress"] is True
     main = _load(generated["main.yml"])
@@ -195,12 +203,21 @@ def test_checkouts_keep_no_credentials_and_runs_see_no_expressions(
             assert "${{" not in step.get("run", ""), f"{path.name}: expression in run: {step}"
 
 
-def test_pull_request_workflow_runs_toolkit_ci_with_the_token(generated: dict[str, Path]) -> None:
+def test_pull_request_workflow_gives_no_step_a_token(generated: dict[str, Path]) -> None:
+    text = generated["pull-request.yml"].read_text()
     steps = _steps(_load(generated["pull-request.yml"]))
     ci = [s for s in steps if "toolkit ci" in s.get("run", "")]
-    assert len(ci) == 1
-    assert ci[0]["env"] == {"GITHUB_TOKEN": "${{ github.token }}"}
+    assert len(ci) == 1 and "env" not in ci[0]
+    # The PR's code runs in this job: no token, no secret, nothing to write with.
+    for needle in ("github.token", "secrets.", "GITHUB_TOKEN:"):
+        assert needle not in text, needle
+    assert all("env" not in s or "GITHUB_TOKEN" not in s["env"] for s in steps)
     assert any("pip install -r requirements.txt" in s.get("run", "") for s in steps)
+    upload = [s for s in steps if str(s.get("uses", "")).startswith("actions/upload-artifact@")]
+    assert len(upload) == 1 and upload[0]["if"] == "always()"
+    assert upload[0]["with"]["name"] == "toolkit-report"
+    assert upload[0]["with"]["path"].endswith("/toolkit-report/report.md")
+    assert "$RUNNER_TEMP/toolkit-report/report.md" in ci[0]["run"]
     main_steps = _steps(_load(generated["main.yml"]))
     assert any(s.get("run") == "toolkit repro --pull --push" for s in main_steps)
 
@@ -240,3 +257,29 @@ def test_release_refuses_a_tag_that_differs_from_the_version(tag: str, ok: bool)
     if not ok:
         assert proc.stdout.startswith("::error file=pyproject.toml,title=Version mismatch::")
         assert f"pyproject.toml says version {__version__}" in proc.stdout
+
+
+def test_comment_workflow_runs_nothing_from_the_pull_request(generated: dict[str, Path]) -> None:
+    text = generated["pr-comment.yml"].read_text()
+    workflow = _load(generated["pr-comment.yml"])
+    (job,) = workflow["jobs"].values()
+    assert "github.event.workflow_run.event == 'pull_request'" in job["if"]
+    steps = job["steps"]
+    # No checkout of the PR: the only checkout is the default branch's requirements.txt.
+    checkouts = [s for s in steps if str(s.get("uses", "")).startswith("actions/checkout@")]
+    assert len(checkouts) == 1
+    assert "ref" not in checkouts[0]["with"] and checkouts[0]["with"]["sparse-checkout"] == "requirements.txt"
+    for needle in ("head_sha", "head_branch }}", "pull_requests", "dvc", "toolkit ci", "toolkit repro"):
+        assert needle not in "\n".join(s.get("run", "") + str(s.get("with", "")) for s in steps), needle
+    download = [s for s in steps if str(s.get("uses", "")).startswith("actions/download-artifact@")]
+    assert len(download) == 1
+    assert download[0]["with"]["run-id"] == "${{ github.event.workflow_run.id }}"
+    assert download[0]["with"]["github-token"] == "${{ github.token }}"
+    install = [s for s in steps if "pip install" in s.get("run", "")]
+    assert len(install) == 1 and "requirements.txt" in install[0]["run"]
+    assert "mlops-toolkit" in install[0]["run"]  # the toolkit only, as the default branch pins it
+    post = [s for s in steps if "toolkit comment" in s.get("run", "")]
+    assert len(post) == 1 and post[0]["env"] == {"GITHUB_TOKEN": "${{ github.token }}"}
+    assert "--pr" not in post[0]["run"]  # the PR comes from the trusted event, not the artifact
+    # The one zizmor finding silenced is the trigger itself, with the reason beside it.
+    assert text.count("zizmor: ignore") == 1 and "ignore[dangerous-triggers] runs no code" in text

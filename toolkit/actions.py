@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,7 +16,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from toolkit.errors import ToolkitError
-from toolkit.output import write_line
+from toolkit.inert import controls
+from toolkit.output import Command, write_line
 
 SUPPORTED_EVENTS = ("pull_request", "push", "workflow_dispatch", "schedule")
 DEFAULT_API_URL = "https://api.github.com"
@@ -48,6 +50,10 @@ class RunContext:
     server_url: str = DEFAULT_SERVER_URL
     run_url: str | None = None
     token: str | None = field(default=None, repr=False)
+    #: workflow_run events: the run whose report is posted, and the fork's `owner:branch`
+    #: to look its pull request up by when `pull_requests` is empty (always, for forks).
+    source_run_id: int | None = None
+    head_label: str | None = None
 
     @property
     def is_pull_request(self) -> bool:
@@ -98,17 +104,38 @@ def context_from_env(environ: Mapping[str, str], *, require_supported: bool = Tr
     api_url = (environ.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
     run_url = _run_url(server_url, repository, environ.get("GITHUB_RUN_ID"))
 
-    pr_number = base_sha = base_ref = head_sha = head_ref = None
+    pr_number = base_sha = base_ref = head_sha = head_ref = head_label = None
     pr_updated: int | None = None
+    source_run_id: int | None = None
     fork = False
     pr = payload.get("pull_request")
-    if isinstance(pr, Mapping) and event in ("pull_request", "pull_request_target", None):
+    wr = payload.get("workflow_run")
+    if event == "workflow_run" and isinstance(wr, Mapping):
+        # Everything here is GitHub's own record of the run, not what the run uploaded.
+        head_sha = _sha(wr.get("head_sha"), "workflow_run.head_sha")
+        head_ref = _str(wr.get("head_branch"))
+        run_id = wr.get("id")
+        source_run_id = run_id if isinstance(run_id, int) and not isinstance(run_id, bool) else None
+        # When the run was created: a re-run of an older run keeps its old time.
+        pr_updated = _epoch(wr.get("created_at"))
+        head_repo = _get(wr, "head_repository", "full_name")
+        fork = head_repo != (repository or _get(payload, "repository", "full_name"))
+        owner = _get(wr, "head_repository", "owner", "login")
+        if isinstance(owner, str) and head_ref:
+            head_label = f"{owner}:{head_ref}"
+        for item in wr.get("pull_requests") or ():
+            number = _get(item, "number")
+            item_head = _get(item, "head", "sha")
+            if isinstance(number, int) and not isinstance(number, bool) and item_head in (None, head_sha):
+                pr_number = number
+                break
+    elif isinstance(pr, Mapping) and event in ("pull_request", "pull_request_target", None):
         number = payload.get("number", pr.get("number"))
         if isinstance(number, int) and not isinstance(number, bool):
             pr_number = number
-        base_sha = _str(_get(pr, "base", "sha"))
+        base_sha = _sha(_get(pr, "base", "sha"), "pull_request.base.sha")
         base_ref = _str(_get(pr, "base", "ref"))
-        head_sha = _str(_get(pr, "head", "sha"))
+        head_sha = _sha(_get(pr, "head", "sha"), "pull_request.head.sha")
         head_ref = _str(_get(pr, "head", "ref"))
         pr_updated = _epoch(pr.get("updated_at"))
         head_repo = _get(pr, "head", "repo", "full_name")
@@ -146,6 +173,23 @@ def context_from_env(environ: Mapping[str, str], *, require_supported: bool = Tr
         server_url=server_url,
         run_url=run_url,
         token=environ.get("GITHUB_TOKEN") or None,
+        source_run_id=source_run_id,
+        head_label=head_label,
+    )
+
+
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
+def _sha(value: Any, where: str) -> str | None:
+    """A commit sha from the payload, or None; anything else (`--option`, spaces) is an error."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and _SHA.fullmatch(value):
+        return value
+    raise ToolkitError(
+        f"the event payload's `{where}` is {str(value)[:60]!r}, not a commit sha; point "
+        "GITHUB_EVENT_PATH at the JSON file GitHub wrote."
     )
 
 
@@ -239,20 +283,20 @@ def annotation(
     if title is not None:
         props.append(f"title={escape_property(title)}")
     head = f"::{kind} {','.join(props)}" if props else f"::{kind}"
-    return f"{head}::{escape_data(message)}"
+    return Command(f"{head}::{escape_data(controls(message))}")
 
 
 def verbatim(text: str) -> str:
     """`text` wrapped in `::stop-commands::` so no line of it runs as a workflow command."""
     token = secrets.token_hex(16)
     body = text if text.endswith("\n") else text + "\n"
-    return f"::stop-commands::{token}\n{body}::{token}::\n"
+    return Command(f"::stop-commands::{token}\n{controls(body)}::{token}::\n")
 
 
 def mask(value: str) -> None:
     """Register `value` as a secret so GitHub hides it in every later log line."""
     if value:
-        write_line(f"::add-mask::{escape_data(value)}")
+        write_line(Command(f"::add-mask::{escape_data(value)}"))
 
 
 def append_summary(environ: Mapping[str, str], markdown: str) -> bool:

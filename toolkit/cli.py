@@ -117,6 +117,9 @@ def ci(base: str | None, output: Path | None) -> None:
 
 def main() -> None:
     """Console-script entry point; unexpected errors become one line, not a traceback."""
+    from toolkit import proc
+
+    proc.install_signal_handlers()
     try:
         cli.main(prog_name="toolkit", standalone_mode=True)
     except SystemExit as done:
@@ -130,7 +133,13 @@ def main() -> None:
             with contextlib.suppress(OSError, ValueError):
                 stream.flush()
         os._exit(code)
-    except KeyboardInterrupt:  # pragma: no cover - interactive only
+    except proc.Interrupted as stop:
+        # Children were stopped (their whole process groups) and rollbacks ran while unwinding.
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write("Aborted.\n")
+            sys.stderr.flush()
+        os._exit(stop.exit_code)
+    except KeyboardInterrupt:  # pragma: no cover - a SIGINT before the handlers were installed
         sys.stderr.write("Aborted.\n")
         sys.exit(130)
     except Exception as exc:

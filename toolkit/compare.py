@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from toolkit import dvcfiles, formats, git, metrics
+from toolkit import dvcfiles, formats, git, metrics, safefs
 from toolkit.config import Config, infer_direction
-from toolkit.errors import MetricsFileError, RevisionError
+from toolkit.errors import MetricsFileError, RevisionError, TooLargeError
 from toolkit.results import Comparison, Direction, Entry, PlotData, Problem, ProblemKind, Revision
 
 WORKSPACE = "workspace"
@@ -106,16 +106,18 @@ class _Side:
         return self.tree
 
     def read(self, path: str) -> bytes | None:
+        """A file of this revision: the workspace inside the repository only, a commit from git
+        objects only; bounded in size either way (see safefs)."""
         if self.revision.sha is None:
-            try:
-                with open(self.root / path, "rb") as fh:
-                    return fh.read()
-            except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-                return None
+            return safefs.read_inside(self.root, path, self.label)
+        safefs.check_relative(path, self.label)
         oid = self.tree.get(path)
         if oid is None or self.reader is None:
             return None
-        return self.reader.read(oid)
+        try:
+            return self.reader.read(oid, limit=safefs.MAX_FILE_BYTES)
+        except TooLargeError as exc:
+            raise safefs.too_large(path, self.label, exc.size) from None
 
     def under(self, folder: str) -> list[str]:
         """Files below `folder` (for a declared directory), sorted."""
@@ -137,9 +139,8 @@ def _cache_dirs(root: Path) -> list[Path]:
     dvc_dir = root / ".dvc"
     cache = dvc_dir / "cache"
     for name in ("config", "config.local"):
-        try:
-            text = (dvc_dir / name).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+        text = safefs.read_settings(dvc_dir / name)
+        if text is None:
             continue
         section = ""
         for line in text.splitlines():
@@ -154,15 +155,16 @@ def _cache_dirs(root: Path) -> list[Path]:
 
 
 def _from_cache(caches: list[Path], md5: str, legacy: bool) -> bytes | None:
+    if not safefs.MD5.fullmatch(md5):
+        return None  # dvcfiles refuses such hashes; never a path
     rel_new = Path("files", "md5", md5[:2], md5[2:])
     rel_old = Path(md5[:2], md5[2:])
     order = (rel_old, rel_new) if legacy else (rel_new, rel_old)
     for cache in caches:
         for rel in order:
-            try:
-                return (cache / rel).read_bytes()
-            except OSError:
-                continue
+            data = safefs.read_regular(cache / rel, f"{md5} (DVC cache)", str(cache))
+            if data is not None:
+                return data
     return None
 
 
@@ -190,7 +192,11 @@ class _Loader:
                 files = []
                 for item in json.loads(raw) if raw is not None else []:
                     child = f"{path}/{item['relpath']}"
-                    project.outs[child] = dvcfiles.Out(child, item.get("md5"), out.legacy, True)
+                    safefs.check_relative(child, f"{side.label} (the listing {out.md5} of {path})")
+                    md5 = item.get("md5")
+                    if not (isinstance(md5, str) and safefs.MD5.fullmatch(md5)):
+                        md5 = None
+                    project.outs[child] = dvcfiles.Out(child, md5, out.legacy, True)
                     files.append(child)
                 if files:
                     return sorted(files)
@@ -202,7 +208,7 @@ class _Loader:
         """The bytes of a declared file at `side`, or None (and a Problem) when they are not there."""
         out = project.outs.get(path)
         if out is None and side.revision.sha is not None and path not in side.tree:
-            out = dvcfiles.dvc_file_out(side.read, path)
+            out = dvcfiles.dvc_file_out(side.read, path, side.label)
         data = side.read(path)
         if data is not None:
             return data

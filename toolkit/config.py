@@ -76,18 +76,36 @@ def _fail(path: Path, line: int | None, message: str) -> ConfigError:
 
 def load_config(root: Path) -> Config:
     """Read `root/toolkit.yaml`; a missing file is the default config, a malformed one an error."""
+    from toolkit import safefs
+    from toolkit.errors import MetricsFileError
+
     path = root / FILENAME
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return Config()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}; fix or remove the file.") from exc
+        # Inside the repository, a regular file, at most 1 MiB (a PR may commit toolkit.yaml).
+        data = safefs.read_inside(root, FILENAME, "the workspace", safefs.MAX_SETTINGS_BYTES)
+        if data is None:
+            return Config()
+        text = data.decode("utf-8")
+    except MetricsFileError as exc:
+        raise ConfigError(f"{exc.message.rstrip('.')} ({path}); fix or remove the file.") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"cannot read {path}: {exc}; fix or remove the file.") from None
     import yaml  # lazily: `toolkit diff` without a toolkit.yaml need not load PyYAML
 
+    from toolkit import formats
+    from toolkit.errors import MetricsFileError
+
+    # The same YAML 1.2 reading as every other file (`1e-3` is a float, `yes` a string), with
+    # alias expansion and nesting bounded.
+    loader = None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        try:
+            node, loader = formats.compose_yaml(text, str(path), "the workspace", syntax_errors=True)
+        except MetricsFileError as exc:
+            raise ConfigError(exc.message) from None
+        data = loader.construct_document(node) if node is not None else None
+    except (ValueError, RecursionError) as exc:
+        raise _fail(path, None, f"a value cannot be read ({str(exc)[:80]}); fix it.") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or "invalid YAML"
@@ -96,6 +114,9 @@ def load_config(root: Path) -> Config:
         if context is not None and context.line + 1 != line:
             problem = f"{problem} (for what starts on line {context.line + 1})"
         raise _fail(path, line, f"{problem}; fix the YAML syntax there.") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     if data is None:
         return Config(path=path)
     if not isinstance(data, dict):
@@ -183,7 +204,7 @@ def _report(path: Path, raw: Any, lines: dict[str, int]) -> ReportOptions:
             path, line, f"unknown report option(s) {sorted(unknown)}; expected id, plots, dag, max_rows."
         )
     report_id = raw.get("id", defaults.id)
-    if not isinstance(report_id, str) or not _REPORT_ID.match(report_id):
+    if not isinstance(report_id, str) or not _REPORT_ID.fullmatch(report_id):
         raise _fail(path, line, "`report.id` must be 1-64 letters, digits, `_`, `.` or `-`.")
     for flag in ("plots", "dag"):
         if flag in raw and not isinstance(raw[flag], bool):

@@ -48,9 +48,10 @@ class Remote:
 
 def _read_config(path: Path) -> dict[str, dict[str, str]]:
     """The sections of one DVC config file (configobj-style INI); missing file -> empty."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+    from toolkit.safefs import read_settings
+
+    text = read_settings(path)
+    if text is None:
         return {}
     sections: dict[str, dict[str, str]] = {}
     current: dict[str, str] | None = None
@@ -122,7 +123,9 @@ def _unusable_reason(root: Path) -> str | None:
 
 def _stage_env(environ: Mapping[str, str]) -> dict[str, str]:
     """The environment for dvc: the toolkit's interpreter first on PATH, so stage `python` is it."""
-    env = dict(environ)
+    env = proc.child_env(environ)
+    # No analytics daemon: one process less to outlive an interrupted run.
+    env.setdefault("DVC_NO_ANALYTICS", "1")
     bindir = str(Path(sys.executable).parent)
     parts = env.get("PATH", "").split(os.pathsep) if env.get("PATH") else []
     if not parts or parts[0] != bindir:
@@ -236,7 +239,9 @@ def repro(
 def dag_markdown(root: Path) -> str | None:
     """The pipeline as a Mermaid graph (`dvc dag --md`), or None when dvc cannot draw it."""
     try:
-        done = proc.run([*proc.DVC, "dag", "--md"], cwd=root, check=False)
+        # Runs no stage, so no code from the repository may run either: safe paths everywhere.
+        env = {**_stage_env(os.environ), "PYTHONSAFEPATH": "1"}
+        done = proc.run([*proc.DVC, "dag", "--md"], cwd=root, env=env, check=False)
     except ToolkitError:
         return None
     text = done.stdout.decode(errors="replace").strip()

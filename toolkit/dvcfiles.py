@@ -470,10 +470,10 @@ class _Parser:
                 path = _join(wdir, raw_path)
                 cached = props.get("cache", True) is not False
                 lo = lock_outs.get(path, {})
-                md5 = lo.get("md5")
+                md5 = _md5(lo.get("md5"), _join(folder, LOCK_FILE), path, self.where)
                 self.project.outs[path] = Out(
                     path=path,
-                    md5=md5 if isinstance(md5, str) else None,
+                    md5=md5,
                     legacy=lo.get("hash") != "md5",
                     cached=cached,
                 )
@@ -599,7 +599,25 @@ def load_project(paths: Iterable[str], read: Reader, where: str) -> Project:
     return project
 
 
-def dvc_file_out(read: Reader, path: str) -> Out | None:
+_MD5 = re.compile(r"[0-9a-f]{32}(?:\.dir)?")
+
+
+def _md5(value: Any, lock: str, path: str, where: str) -> str | None:
+    """A recorded hash as DVC writes it (32 hex digits, `.dir` for folders); else an error.
+
+    The hash names a file in the DVC cache: anything else (`../../secret`) would be a path.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str) and _MD5.fullmatch(value):
+        return value
+    raise DvcError(
+        f"{lock} at {where or 'the workspace'} records md5 {str(value)[:80]!r} for {path}, which is "
+        "not an md5 hash; run `dvc repro` (or `dvc commit`) to rewrite it."
+    )
+
+
+def dvc_file_out(read: Reader, path: str, where: str = "") -> Out | None:
     """The out recorded by `path.dvc` (a `dvc add`ed file), or None when there is none."""
     dvc_path = path + ".dvc"
     data = read(dvc_path)
@@ -612,10 +630,9 @@ def dvc_file_out(read: Reader, path: str) -> Out | None:
     folder = posixpath.dirname(dvc_path)
     for out in (doc.get("outs") or []) if isinstance(doc, dict) else []:
         if isinstance(out, dict) and _join(folder, str(out.get("path", ""))) == path:
-            md5 = out.get("md5")
             return Out(
                 path=path,
-                md5=md5 if isinstance(md5, str) else None,
+                md5=_md5(out.get("md5"), dvc_path, path, where),
                 legacy=out.get("hash") != "md5",
                 cached=out.get("cache", True) is not False,
             )

@@ -10,6 +10,12 @@ class ToolkitError(click.ClickException):
 
     exit_code = 1
 
+    def format_message(self) -> str:
+        """The message with control characters and would-be workflow commands made inert."""
+        from toolkit.inert import terminal
+
+        return terminal(self.message)
+
 
 class ConfigError(ToolkitError):
     """A malformed or inconsistent toolkit.yaml (or other setting)."""
@@ -25,6 +31,18 @@ class RevisionError(GitError):
 
 class MetricsFileError(ToolkitError):
     """A metrics, params or plots file that cannot be parsed."""
+
+
+class TooLargeError(MetricsFileError):
+    """A file over the size the toolkit reads (metrics, params, plots, dvc.yaml)."""
+
+    def __init__(self, message: str, size: int = 0) -> None:
+        super().__init__(message)
+        self.size = size
+
+
+class UnsafePathError(MetricsFileError):
+    """A declared path that leads outside the DVC root (absolute, `..`, a symlink) or is no file."""
 
 
 class DvcError(ToolkitError):

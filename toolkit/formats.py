@@ -33,6 +33,40 @@ def _decode(data: bytes, path: str, where: str) -> str:
         ) from None
 
 
+#: Nesting deeper than this is no metrics file (and would overflow recursive readers).
+MAX_DEPTH = 100
+#: YAML nodes after alias expansion: a few lines of anchors can otherwise stand for billions.
+MAX_NODES = 2_000_000
+
+
+def _refused(exc: ValueError) -> str:
+    text = str(exc)
+    if "digits" in text:
+        return "holds an integer of more than 4,300 digits"
+    return f"holds a value Python refuses to read ({text[:80]})"
+
+
+def _bad(path: str, where: str, what: str) -> MetricsFileError:
+    return MetricsFileError(f"{path} at {where} {what}; fix the file or the commit that wrote it.")
+
+
+def check_depth(value: Any, path: str, where: str) -> Any:
+    """`value` when its nesting is at most MAX_DEPTH (checked without recursion), else an error."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > MAX_DEPTH:
+            raise _bad(path, where, f"nests deeper than {MAX_DEPTH} levels")
+        stack.extend((child, depth + 1) for child in children)
+    return value
+
+
 def parse(path: str, data: bytes, where: str) -> Any:
     """Parse a metrics/params file by extension; malformed -> MetricsFileError naming path and revision."""
     text = _decode(data, path, where)
@@ -52,12 +86,16 @@ def parse(path: str, data: bytes, where: str) -> Any:
 def parse_json(text: str, path: str, where: str) -> Any:
     """JSON with Python's NaN/Infinity/-Infinity extension (what scikit-learn and DVC write)."""
     try:
-        return json.loads(text)
+        return check_depth(json.loads(text), path, where)
     except json.JSONDecodeError as exc:
         raise MetricsFileError(
             f"{path} at {where} is not valid JSON ({exc.msg} at line {exc.lineno}, column "
             f"{exc.colno}); fix the file or the commit that wrote it."
         ) from None
+    except RecursionError:
+        raise _bad(path, where, f"nests deeper than {MAX_DEPTH} levels") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise _bad(path, where, _refused(exc)) from None
 
 
 def parse_toml(text: str, path: str, where: str) -> Any:
@@ -65,11 +103,15 @@ def parse_toml(text: str, path: str, where: str) -> Any:
     import tomllib
 
     try:
-        return tomllib.loads(text)
+        return check_depth(tomllib.loads(text), path, where)
     except tomllib.TOMLDecodeError as exc:
         raise MetricsFileError(
             f"{path} at {where} is not valid TOML ({exc}); fix the file or the commit that wrote it."
         ) from None
+    except RecursionError:
+        raise _bad(path, where, f"nests deeper than {MAX_DEPTH} levels") from None
+    except ValueError as exc:
+        raise _bad(path, where, _refused(exc)) from None
 
 
 # YAML 1.2 core-schema scalars as ruamel.yaml (DVC's parser) resolves them: no yes/no/on/off
@@ -194,18 +236,91 @@ def parse_yaml(text: str, path: str, where: str) -> Any:
     """YAML (1.2 scalars, as DVC reads it); a syntax error names the line."""
     fast = _simple_yaml(text)
     if fast is not _UNSUPPORTED:
-        return fast
+        return check_depth(fast, path, where)
+    node, loader = compose_yaml(text, path, where)
+    if node is None:
+        return None
     import yaml
 
     try:
-        return yaml.load(text, Loader=_yaml_loader())
+        return loader.construct_document(node)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise MetricsFileError(
-            f"{path} at {where} is not valid YAML ({problem}{at}); fix the file or the commit that wrote it."
-        ) from None
+        raise _yaml_error(exc, path, where) from None
+    except RecursionError:
+        raise _bad(path, where, f"nests deeper than {MAX_DEPTH} levels") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise _bad(path, where, _refused(exc)) from None
+    finally:
+        loader.dispose()
+
+
+def compose_yaml(text: str, path: str, where: str, *, syntax_errors: bool = False) -> tuple[Any, Any]:
+    """(root node, loader) of a YAML document, its alias expansion and nesting bounded.
+
+    With syntax_errors, a yaml.YAMLError is raised as is. The node graph is checked before
+    anything is built from it: a few lines of nested anchors
+    (an alias bomb) would otherwise expand to billions of values, and a self-referencing anchor
+    to an endless structure. The caller constructs the document and disposes of the loader.
+    """
+    import yaml
+
+    loader = _yaml_loader()(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            _check_nodes(node, path, where)
+    except yaml.YAMLError as exc:
+        loader.dispose()
+        if syntax_errors:
+            raise  # the caller reports the marks itself
+        raise _yaml_error(exc, path, where) from None
+    except BaseException:
+        loader.dispose()
+        raise
+    return node, loader
+
+
+def _check_nodes(root: Any, path: str, where: str) -> None:
+    """Expanded size and depth of a YAML node graph, iteratively, each shared node counted once."""
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    visiting: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        value = node.value
+        children = (
+            [n for pair in value for n in pair] if isinstance(value, list) and value and
+            isinstance(value[0], tuple) else value if isinstance(value, list) else []
+        )
+        if finished:
+            visiting.discard(key)
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
+            if size[key] > MAX_NODES:
+                raise _bad(path, where, f"expands to more than {MAX_NODES:,} values (YAML aliases)")
+            if depth[key] > MAX_DEPTH:
+                raise _bad(path, where, f"nests deeper than {MAX_DEPTH} levels")
+            continue
+        if key in size:
+            continue
+        visiting.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in visiting:
+                raise _bad(path, where, "has an anchor that refers to itself")
+            if id(child) not in size:
+                stack.append((child, False))
+
+
+def _yaml_error(exc: Exception, path: str, where: str) -> MetricsFileError:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or "invalid YAML"
+    at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return MetricsFileError(
+        f"{path} at {where} is not valid YAML ({problem}{at}); fix the file or the commit that wrote it."
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -437,7 +552,7 @@ def _simple_yaml(text: str) -> Any:
         if block.i != len(lines):
             return _UNSUPPORTED
         return value
-    except (_Unsupported, ValueError, IndexError):
+    except (_Unsupported, ValueError, IndexError, RecursionError):
         return _UNSUPPORTED
 
 

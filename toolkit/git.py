@@ -14,7 +14,7 @@ from pathlib import Path
 from types import TracebackType
 
 from toolkit import proc
-from toolkit.errors import GitError, RevisionError
+from toolkit.errors import GitError, RevisionError, TooLargeError, ToolkitError
 
 _HEXDIGITS = frozenset("0123456789abcdefABCDEF")
 
@@ -161,10 +161,10 @@ def start_listing(root: Path, sha: str | None) -> Callable[[], dict[str, str]]:
     else:
         args = ["ls-tree", "-r", "-z", "--full-tree", sha]
     try:
-        p = subprocess.Popen(
+        p = proc.popen(
             ["git", *args], cwd=root, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
-    except FileNotFoundError as exc:
+    except ToolkitError as exc:
         raise GitError("`git` is not installed or not on PATH; install it and retry.") from exc
 
     def finish() -> dict[str, str]:
@@ -214,7 +214,7 @@ class ObjectReader:
     def _start(self) -> subprocess.Popen[bytes]:
         if self._proc is None:
             try:
-                self._proc = subprocess.Popen(
+                self._proc = proc.popen(
                     ["git", "cat-file", "--batch"],
                     cwd=self.root,
                     env=_env(),
@@ -222,12 +222,15 @@ class ObjectReader:
                     stdout=subprocess.PIPE,
                     stderr=subprocess.DEVNULL,
                 )
-            except FileNotFoundError as exc:
+            except ToolkitError as exc:
                 raise GitError("`git` is not installed or not on PATH; install it and retry.") from exc
         return self._proc
 
-    def read(self, spec: str) -> bytes | None:
-        """The content of the object `spec` (a blob id or `rev:path`), None when it does not exist."""
+    def read(self, spec: str, *, limit: int | None = None) -> bytes | None:
+        """The content of the object `spec` (a blob id or `rev:path`), None when it does not exist.
+
+        An object larger than `limit` bytes is skipped unread: TooLargeError.
+        """
         if "\n" in spec:
             return None
         p = self._start()
@@ -244,6 +247,11 @@ class ObjectReader:
         if len(parts) != 3 or parts[-1] in (b"missing", b"ambiguous"):
             return None
         size = int(parts[2])
+        if limit is not None and size > limit:
+            left = size + 1
+            while left > 0:  # skip the content, so the next read stays in step
+                left -= len(p.stdout.read(min(left, 1 << 20)) or b"\0" * left)
+            raise TooLargeError(f"git object {spec} is {size} bytes, over the {limit}-byte limit.", size)
         data = p.stdout.read(size + 1)  # content + LF
         return data[:size]
 

@@ -7,6 +7,8 @@ every message goes through `Client.scrub`.
 
 from __future__ import annotations
 
+import math
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -21,6 +23,12 @@ API_VERSION = "2022-11-28"
 PER_PAGE = 100
 #: GitHub refuses comment bodies longer than this many characters (422).
 BODY_LIMIT = 65536
+
+#: Tokens are printable ASCII without spaces; anything else would be refused as a header.
+_TOKEN = re.compile(r"[\x21-\x7e]+")
+_HOST = re.compile(r"[A-Za-z0-9.\-_\[\]:]+")
+#: Pages read from one list at most (10,000 comments); a repeated `next` link also stops.
+MAX_PAGES = 100
 
 PERMISSIONS_HINT = "permissions:\n  contents: read\n  pull-requests: write"
 
@@ -65,10 +73,20 @@ class Client:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        parts = urlsplit(api_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if not _TOKEN.fullmatch(token or ""):
+            raise AuthError(
+                "GITHUB_TOKEN is empty or contains whitespace or control characters (a trailing "
+                "newline from a file?); set it to the token alone, e.g. "
+                "`env: GITHUB_TOKEN: ${{ github.token }}`."
+            )
+        try:
+            parts = urlsplit(api_url)
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        except ValueError:
+            parts = urlsplit("")
+        if parts.scheme not in ("http", "https") or not parts.netloc or not _HOST.fullmatch(parts.netloc):
             raise GitHubError(
-                f"GITHUB_API_URL {api_url!r} is not an http(s) URL; leave it unset for github.com "
+                f"GITHUB_API_URL {api_url[:200]!r} is not an http(s) URL; leave it unset for github.com "
                 "or set it to https://HOST/api/v3 for GitHub Enterprise Server."
             )
         self.api_url = api_url.rstrip("/")
@@ -115,7 +133,18 @@ class Client:
     def list_comments(self, repo: str, number: int, *, page: int = 1) -> list[dict[str, Any]]:
         """Every conversation comment of PR `number`, oldest first, from `page` (of 100) on."""
         params = {"page": page} if page > 1 else None
-        return list(self.paginate(f"/repos/{repo}/issues/{int(number)}/comments", params))
+        path = f"/repos/{repo}/issues/{int(number)}/comments"
+        return [self._item(item, path) for item in self.paginate(path, params)]
+
+    def _item(self, item: Any, path: str) -> dict[str, Any]:
+        """A list item that is an object with an integer id, else a GitHubError."""
+        ident = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(ident, int) or isinstance(ident, bool):
+            raise GitHubError(
+                f"GET {self._path(path)} listed {type(item).__name__} {str(item)[:40]!r}, not an "
+                "object with an id; check that GITHUB_API_URL points at the GitHub REST API."
+            )
+        return item
 
     def create_comment(self, repo: str, number: int, body: str) -> dict[str, Any]:
         """Post a new comment on PR `number`; return it."""
@@ -137,13 +166,35 @@ class Client:
             return False
         return True
 
+    def get_comment(self, repo: str, comment_id: int) -> dict[str, Any]:
+        """One comment, as it is now."""
+        return self._object(self.request("GET", f"/repos/{repo}/issues/comments/{int(comment_id)}"))
+
+    def pull_for_head(self, repo: str, head_label: str, head_sha: str) -> int | None:
+        """The open PR whose head is `owner:branch` at commit `head_sha` (fork runs), or None."""
+        path = f"/repos/{repo}/pulls"
+        numbers = {
+            int(pr["number"])
+            for pr in (
+                self._item(item, path) for item in self.paginate(path, {"state": "open", "head": head_label})
+            )
+            if isinstance(pr.get("number"), int)
+            and isinstance(pr.get("head"), dict)
+            and pr["head"].get("sha") == head_sha
+        }
+        return numbers.pop() if len(numbers) == 1 else None
+
     # -- transport --------------------------------------------------------------------------
 
     def paginate(self, path: str, params: Mapping[str, str | int] | None = None) -> Iterator[Any]:
         """Yield the items of every page of a list endpoint, following `Link: rel="next"`."""
         url: str | None = path
         query: dict[str, str | int] | None = {"per_page": PER_PAGE, **(params or {})}
+        seen: set[str] = set()
         while url is not None:
+            if url in seen or len(seen) >= MAX_PAGES:
+                break  # a `Link: next` loop, or more pages than any real list has
+            seen.add(url)
             response = self.request("GET", url, params=query)
             page = self._json(response)
             if not isinstance(page, list):
@@ -320,9 +371,11 @@ def _number(value: str | None) -> float | None:
     if value is None:
         return None
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         return None
+    # inf, nan and years past 9999 are no wait anyone can honour (and break time.gmtime).
+    return number if math.isfinite(number) and abs(number) < 253402300800 else None
 
 
 def _message(response: requests.Response) -> str:

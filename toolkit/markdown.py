@@ -5,21 +5,25 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Sequence
 
+from toolkit.inert import markdown_text, no_controls
+
 # Characters that GitHub Markdown gives meaning to inside a table cell or inline text.
 _MD_SPECIAL = {c: f"\\{c}" for c in "\\`*_[]()#+!~|{}"}
 
 
 def escape(text: object) -> str:
-    """Make any text safe as inline Markdown: no HTML, no emphasis/code/links, no table breaks."""
+    """Make any text safe as inline Markdown: no HTML, no emphasis/code/links, no table breaks,
+    no @mentions, no bare links, no control or bidi characters."""
     s = html.escape(str(text), quote=False)  # <, >, & -> entities: no injected HTML
     s = "".join(_MD_SPECIAL.get(c, c) for c in s)
     # Newlines would end a table row; keep the content visible on one line.
-    return s.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    s = s.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    return markdown_text(s)
 
 
 def code(text: object) -> str:
     """Inline code that cannot be broken out of (backticks, pipes and newlines neutralised)."""
-    s = str(text).replace("\r", " ").replace("\n", " ")
+    s = no_controls(str(text).replace("\r", " ").replace("\n", " "))
     longest = run = 0
     for c in s:
         run = run + 1 if c == "`" else 0

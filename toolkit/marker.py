@@ -14,7 +14,7 @@ def format_marker(report_id: str, **fields: str) -> str:
     items = {"id": report_id, **fields}
     parts = []
     for key, value in items.items():
-        if not _SAFE.match(value):
+        if not isinstance(value, str) or not _SAFE.fullmatch(value):
             raise ValueError(f"unsafe marker value for {key!r}: {value!r}")
         parts.append(f"{key}={value}")
     return f"{PREFIX} {' '.join(parts)} -->"
@@ -25,7 +25,7 @@ def parse_marker(body: str | None) -> dict[str, str] | None:
     if not body:
         return None
     first = body.split("\n", 1)[0].rstrip("\r")
-    m = _LINE.match(first)
+    m = _LINE.fullmatch(first)
     if not m:
         return None
     fields = dict(item.split("=", 1) for item in m.group(1).split())

@@ -7,6 +7,8 @@ import os
 import sys
 from collections.abc import Iterator, Mapping
 
+from toolkit.inert import terminal
+
 _quiet = False
 _folding = 0  # inside a GitHub Actions ::group::, informational lines go to stdout with the markers
 
@@ -23,15 +25,21 @@ def in_github_actions(environ: Mapping[str, str] | None = None) -> bool:
     return env.get("GITHUB_ACTIONS") == "true"
 
 
+class Command(str):
+    """A workflow command the toolkit itself wrote (`::error ...`, `::group::`): printed as is."""
+
+    __slots__ = ()
+
+
 def write(text: str = "") -> None:
-    """Write `text` as-is to stdout (a command's result: always printed)."""
-    sys.stdout.write(text)
+    """Write `text` to stdout (a command's result: always printed); untrusted text is made inert."""
+    sys.stdout.write(text if isinstance(text, Command) else terminal(text))
     sys.stdout.flush()
 
 
 def write_line(text: str = "") -> None:
     """Write one line to stdout (a command's result: always printed)."""
-    write(text + "\n")
+    write(Command(text + "\n") if isinstance(text, Command) else text + "\n")
 
 
 def info(text: str) -> None:
@@ -40,13 +48,13 @@ def info(text: str) -> None:
         # Inside a folded group, stdout keeps the lines between the group markers (the runner
         # reads stdout and stderr separately, so mixing them can spill lines out of the fold).
         stream = sys.stdout if _folding else sys.stderr
-        stream.write(text + "\n")
+        stream.write(terminal(text) + "\n")
         stream.flush()
 
 
 def warn(text: str) -> None:
     """A warning line on stderr."""
-    sys.stderr.write(f"Warning: {text}\n")
+    sys.stderr.write(terminal(f"Warning: {text}") + "\n")
     sys.stderr.flush()
 
 
@@ -56,7 +64,7 @@ def group(title: str, environ: Mapping[str, str] | None = None) -> Iterator[None
     global _folding
     folded = in_github_actions(environ)
     if folded:
-        write_line(f"::group::{title}")
+        write_line(Command(f"::group::{terminal(title).replace(chr(10), ' ')}"))
         _folding += 1
     else:
         info(f"== {title}")
@@ -65,4 +73,4 @@ def group(title: str, environ: Mapping[str, str] | None = None) -> Iterator[None
     finally:
         if folded:
             _folding -= 1
-            write_line("::endgroup::")
+            write_line(Command("::endgroup::"))

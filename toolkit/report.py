@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -409,11 +410,22 @@ def truncate(text: str, limit: int) -> str:
     return cut + tail + note
 
 
-def save(path: Path, body: str) -> None:
-    """Write the report to `path`, creating its folder; a clear error when that is not possible."""
+def save(path: Path, body: str, *, follow_symlinks: bool = True) -> None:
+    """Write the report to `path`, creating its folder; a clear error when that is not possible.
+
+    Without follow_symlinks, neither the file nor its folder may be a symlink (the file is opened
+    with O_NOFOLLOW): a default location must not be redirected to overwrite something else.
+    """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(body, encoding="utf-8")
+        if follow_symlinks:
+            path.write_text(body, encoding="utf-8")
+            return
+        if path.parent.is_symlink():
+            raise ToolkitError(f"{path.parent} is a symlink; refusing to write the report through it.")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+        with os.fdopen(os.open(path, flags, 0o600), "w", encoding="utf-8") as fh:
+            fh.write(body)
     except OSError as exc:
         raise ToolkitError(
             f"cannot write the report to {path}: {exc.strerror or exc}; pass -o/--output with a "

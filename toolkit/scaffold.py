@@ -237,11 +237,14 @@ def _init_repo(result: Scaffold, environ: Mapping[str, str]) -> None:
     # Given relative to the project, dvc stores it relative to .dvc/config: clones keep working.
     _dvc(root, environ, "remote", "add", "--default", REMOTE_NAME, f"../{storage.name}")
 
-    # Only our files: with --force the folder may hold the user's own (data, say) to keep out.
+    # Only our files: with --force the folder may hold the user's own (data, say) to keep out,
+    # and what they had staged stays staged (`commit -- PATHS` commits those paths alone). Their
+    # hooks run (secret scanners, linters): a hook that refuses rolls everything back.
     _git(root, environ, "add", "--", *result.files, ".dvc")
     _git(
-        root, _identity_env(root, environ), "commit", "-q", "--no-verify",
+        root, _identity_env(root, environ), "commit", "-q",
         "-m", f"Scaffold {project_name(root.name)} with mlops-toolkit {__version__}",
+        "--", *result.files, ".dvc",
     )
     result.commit = _git(root, environ, "rev-parse", "HEAD")
     result.git = True
@@ -267,7 +270,9 @@ def create(path: Path, *, force: bool = False, git: bool = True,
            environ: Mapping[str, str], cwd: Path | None = None,
            toolkit_requirement: str | None = None) -> Scaffold:
     """Scaffold the project at path (relative to cwd); see the module docstring."""
-    root = Path(os.path.abspath((cwd or Path.cwd()) / path))
+    # The real folder: DVC stores the remote relative to where .dvc/ really is, so a symlinked
+    # PATH must not place the storage folder beside the link instead.
+    root = Path(os.path.realpath((cwd or Path.cwd()) / path))
     files = render(root, toolkit_requirement)
     _check(root, files, force=force, git=git, environ=environ)
 

@@ -8,6 +8,7 @@ two concurrent runs converge on the oldest comment whichever finishes first.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -76,15 +77,44 @@ def fit_body(body: str, limit: int = BODY_LIMIT, *, summary_hint: str | None = N
     )
     room = max(0, limit - len(note) - 200)  # 200: closing tags added below
     cut = body[:room]
+    # Cut at a line end, unless that would leave nothing past the marker (a one-line report):
+    # then the headline itself is cut, and kept.
+    marker_end = body.find("\n") if parse_marker(body) is not None else -1
     newline = cut.rfind("\n")
-    if newline > 0:
+    if newline > marker_end + 1 and newline > 0:
         cut = cut[:newline]
     closers = ""
-    if sum(1 for line in cut.split("\n") if line.lstrip().startswith("```")) % 2:
-        closers += "\n```"
+    fence = open_fence(cut)
+    if fence:
+        closers += "\n" + fence
     open_details = cut.count("<details") - cut.count("</details>")
     closers += "\n</details>" * max(0, min(open_details, 10))
     return (cut + closers + note)[:limit]
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+
+
+def open_fence(text: str) -> str:
+    """The fence that closes a code block still open at the end of `text` ('' if none).
+
+    Only real fences count, as CommonMark reads them: at most 3 spaces of indent, 3+ backticks
+    or tildes, no backtick in a backtick fence's info string, closed by the same character at
+    least as long. A run of backticks inside inline code is no fence.
+    """
+    opened = ""
+    for line in text.split("\n"):
+        m = _FENCE.match(line)
+        if not m:
+            continue
+        run, rest = m.group(1), m.group(2)
+        if not opened:
+            if run[0] == "`" and "`" in rest:
+                continue  # inline code at a line start, not a fence
+            opened = run
+        elif run[0] == opened[0] and len(run) >= len(opened) and not rest.strip():
+            opened = ""
+    return opened
 
 
 def _time(fields: Mapping[str, str] | None) -> int | None:
@@ -198,6 +228,25 @@ def _upsert(
             deleted += 1
 
     detail = ""
+    if action in ("created", "updated") and head_time is not None:
+        # A run that listed before we wrote may have written an older report after us: look
+        # again, and put the newest report back (bounded: two more writes at most).
+        for _ in range(2):
+            try:
+                now = client.get_comment(repo, int(keep["id"]))
+            except NotFoundError:
+                break
+            theirs = parse_marker(now.get("body") if isinstance(now.get("body"), str) else None)
+            their_time = _time(theirs)
+            if theirs is None or theirs.get("head") == head_sha or (
+                their_time is not None and their_time >= head_time
+            ):
+                break
+            try:
+                keep = {**keep, **client.update_comment(repo, int(keep["id"]), body)}
+            except NotFoundError:
+                break
+            detail = "restored it over an older report written meanwhile"
     if action == "skipped-older":
         head = (best_fields or {}).get("head", "?")[:7]
         detail = f"it reports head {head}, newer than this run's {(head_sha or '?')[:7]}"

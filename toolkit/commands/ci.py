@@ -7,7 +7,6 @@ Outside GitHub Actions the same steps run and the report is printed; nothing tou
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -20,8 +19,6 @@ from toolkit.results import Revision
 
 REPORT_NAME = "toolkit-report.md"
 GATE_FAILED = 3
-#: Secrets the pipeline never needs: `dvc repro` runs the PR's own code.
-_SECRET_VARS = ("GITHUB_TOKEN", "GH_TOKEN")
 
 
 def run(*, base: str | None, output: Path | None, environ: Mapping[str, str], cwd: Path) -> int:
@@ -30,6 +27,9 @@ def run(*, base: str | None, output: Path | None, environ: Mapping[str, str], cw
     ctx = actions.context_from_env(environ)
     if ctx.in_actions and ctx.token:
         actions.mask(ctx.token)
+    if ctx.token:
+        # The pipeline runs the PR's code as our user: it must not read the token from /proc.
+        proc.harden()
     try:
         return _run(ctx, base=base, output=output, environ=environ, cwd=cwd, started=started)
     except ToolkitError as exc:
@@ -71,7 +71,7 @@ def _run(
         git.ensure_revision(root, base_rev)
 
     # dvc.repro folds its own log into a `::group::`; the pipeline never sees the token.
-    pipeline_env = {k: v for k, v in environ.items() if k not in _SECRET_VARS}
+    pipeline_env = proc.child_env(environ)
     # `dvc dag` only reads dvc.yaml and is most of our own time: draw it while the pipeline runs.
     with ThreadPoolExecutor(max_workers=1) as pool:
         dag_job = pool.submit(dvc.dag_markdown, root) if config.report.dag else None
@@ -103,8 +103,8 @@ def _run(
         run_url=ctx.run_url,
         dag_md=dag_md,
     )
-    report_path = _report_path(output, environ)
-    report.save(report_path, body)
+    report_path = _report_path(output, environ, root)
+    report.save(report_path, body, follow_symlinks=output is not None)
     info(f"Report written to {report_path}")
 
     if not ctx.in_actions:
@@ -123,9 +123,11 @@ def _run(
     if not ctx.is_pull_request:
         info(f"No PR comment on a `{ctx.event_name}` event; the report is in the job summary.")
     elif not ctx.token:
-        _no_comment(
-            "GITHUB_TOKEN is not set; give the step `env: GITHUB_TOKEN: ${{ github.token }}` "
-            "and the job `permissions: pull-requests: write`."
+        # The generated workflows: this job runs the PR's code and holds no token; the report
+        # file is uploaded and a workflow_run workflow (pr-comment.yml) posts it.
+        info(
+            f"No GITHUB_TOKEN for this step: the report comment is left to a workflow_run workflow "
+            f"(pr-comment.yml) posting {report_path}; give the step a token to post it from here."
         )
     else:
         from toolkit.github import ForbiddenError
@@ -223,18 +225,30 @@ def _current_branch(root: Path) -> str | None:
 
 
 def _commit_time(root: Path, sha: str) -> int | None:
-    done = proc.run(["git", "log", "-1", "--format=%ct", sha, "--"], cwd=root, check=False)
+    done = proc.run(
+        ["git", "log", "-1", "--format=%ct", "--end-of-options", sha, "--"], cwd=root, check=False
+    )
     try:
         return int(done.stdout.decode().strip()) if done.returncode == 0 else None
     except ValueError:
         return None
 
 
-def _report_path(output: Path | None, environ: Mapping[str, str]) -> Path:
+def _report_path(output: Path | None, environ: Mapping[str, str], root: Path) -> Path:
+    """-o FILE; in Actions the runner's temp folder; elsewhere inside this repo's git folder.
+
+    Never a fixed name in the shared temp folder, where anyone can plant a symlink to a file
+    of ours for the report to overwrite.
+    """
     if output is not None:
         return output
-    folder = environ.get("RUNNER_TEMP") or tempfile.gettempdir()
-    return Path(folder) / REPORT_NAME
+    if environ.get("GITHUB_ACTIONS") == "true" and environ.get("RUNNER_TEMP"):
+        return Path(environ["RUNNER_TEMP"]) / REPORT_NAME
+    done = proc.run(["git", "rev-parse", "--absolute-git-dir"], cwd=root, check=False)
+    git_dir = done.stdout.decode(errors="replace").strip()
+    if done.returncode != 0 or not git_dir:
+        raise ToolkitError(f"cannot find the git folder of {root}; pass -o FILE for the report.")
+    return Path(git_dir) / "toolkit" / REPORT_NAME
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -1,57 +1,81 @@
-"""`toolkit comment --body-file FILE [--pr N]`: create or update the one report comment on a PR."""
+"""`toolkit comment --body-file FILE [--pr N]`: create or update the one report comment on a PR.
+
+The body is untrusted data (in the generated workflows it is an artifact uploaded by the job that
+ran the pull request's code): it is read with a size cap, re-checked (no control or bidi
+characters, no mentions), and its marker is replaced by one this command writes from the trusted
+context: the event's head sha and time, never what the body claims. On a `workflow_run` event
+the pull request is the one GitHub recorded for the run, or (fork runs, where GitHub records none)
+the open pull request whose head is the run's `owner:branch` at the run's head sha.
+"""
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
 from toolkit import actions
 from toolkit.errors import GitHubError, ToolkitError
+from toolkit.inert import controls, mentions
 from toolkit.marker import format_marker, parse_marker
-from toolkit.output import info, write_line
+from toolkit.output import info, warn, write_line
+
+#: Bodies larger than this are refused unread (a report is cut to 65,536 characters anyway).
+MAX_BODY_BYTES = 4 * 1024 * 1024
 
 
 def run(*, body_file: Path, pr: int | None, environ: Mapping[str, str], cwd: Path) -> int:
     """Post `body_file` as the PR's sticky report comment (created, updated or left as is)."""
-    ctx = actions.context_from_env(environ, require_supported=pr is None)
+    event = environ.get("GITHUB_EVENT_NAME")
+    ctx = actions.context_from_env(environ, require_supported=pr is None and event != "workflow_run")
     if ctx.in_actions and ctx.token:
         actions.mask(ctx.token)
     body = _read_body(body_file)
-    number = pr if pr is not None else ctx.pr_number
-    if number is None:
-        raise ToolkitError(
-            f"no pull request to comment on (event `{ctx.event_name or 'none'}`); pass --pr N, "
-            "or run on a pull_request event."
-        )
+    if event == "workflow_run" and ctx.payload and pr is None:
+        source_event = actions._get(ctx.payload, "workflow_run", "event")
+        if source_event != "pull_request":
+            info(f"The workflow run was for a `{source_event}` event, not a pull request: no comment.")
+            return 0
     repo, token = require_repo_and_token(ctx)
 
-    # The marker says which head the report is for and when that head was pushed, so a re-run of
-    # an older run cannot overwrite a newer report; the event fills in what the body lacks.
-    known = {"head": ctx.head_sha, "time": str(ctx.pr_updated) if ctx.pr_updated else None}
+    # The marker: the report id the body names (or toolkit.yaml's), and head/time from the
+    # trusted context only, so no body can claim to be newer than it is.
     fields = parse_marker(body)
-    if fields is None:
-        report_id = _configured_report_id(cwd)
-        fields = {"id": report_id}
-    else:
-        report_id = fields["id"]
+    if fields is not None:
         body = body.split("\n", 1)[1] if "\n" in body else ""
-    for key, value in known.items():
-        if value and key not in fields:
-            fields[key] = value
-    extra = {k: v for k, v in fields.items() if k != "id"}
-    body = format_marker(report_id, **extra) + "\n" + body
+    report_id = fields["id"] if fields else _configured_report_id(cwd)
+    body = mentions(controls(body))
+    trusted = {"head": ctx.head_sha, "time": str(ctx.pr_updated) if ctx.pr_updated else None}
+    body = format_marker(report_id, **{k: v for k, v in trusted.items() if v}) + "\n" + body
 
     from toolkit import sticky
     from toolkit.github import Client
 
     with Client(ctx.api_url, token) as client:
+        number = pr if pr is not None else ctx.pr_number
+        if number is None and event == "workflow_run" and ctx.head_label and ctx.head_sha:
+            number = client.pull_for_head(repo, ctx.head_label, ctx.head_sha)
+            if number is None:
+                warn(
+                    f"no open pull request has head {ctx.head_label} at {ctx.head_sha[:7]} (closed, "
+                    "or pushed again since); no comment posted."
+                )
+                return 0
+        if number is None:
+            raise ToolkitError(
+                f"no pull request to comment on (event `{ctx.event_name or 'none'}`); pass --pr N, "
+                "or run on a pull_request or workflow_run event."
+            )
         outcome = sticky.upsert_comment(
             client,
             repo,
             number,
             body,
             report_id=report_id,
+            head_sha=ctx.head_sha,
+            head_time=ctx.pr_updated,
             login=sticky.bot_login(environ),
             summary_hint=ctx.run_url,
         )
@@ -81,19 +105,41 @@ def require_repo_and_token(ctx: actions.RunContext) -> tuple[str, str]:
 
 
 def _read_body(body_file: Path) -> str:
-    if str(body_file) == "-":
-        text = sys.stdin.read()
-    else:
-        try:
-            text = body_file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ToolkitError(
-                f"cannot read the comment body {body_file}: {getattr(exc, 'strerror', None) or exc}; "
-                "pass an existing UTF-8 Markdown file (or '-' for stdin)."
-            ) from None
+    stdin = str(body_file) == "-"
+    data = sys.stdin.buffer.read(MAX_BODY_BYTES + 1) if stdin else _read_regular(body_file)
+    if len(data) > MAX_BODY_BYTES:
+        raise ToolkitError(
+            f"the comment body {body_file} is larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB; "
+            "pass the report `toolkit report -o FILE` wrote."
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ToolkitError(
+            f"the comment body {body_file} is not UTF-8 text; pass the Markdown report "
+            "`toolkit report -o FILE` wrote."
+        ) from None
     if not text.strip():
         raise ToolkitError(f"the comment body {body_file} is empty; render it with `toolkit report -o FILE`.")
     return text
+
+
+def _read_regular(body_file: Path) -> bytes:
+    """At most MAX_BODY_BYTES + 1 bytes of a regular file (never a FIFO or device)."""
+    try:
+        fd = os.open(body_file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise ToolkitError(
+            f"cannot read the comment body {body_file}: {exc.strerror or exc}; "
+            "pass an existing UTF-8 Markdown file (or '-' for stdin)."
+        ) from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ToolkitError(
+                f"the comment body {body_file} is not a regular file; pass the Markdown report "
+                "`toolkit report -o FILE` wrote."
+            )
+        return fh.read(MAX_BODY_BYTES + 1)
 
 
 def _configured_report_id(cwd: Path) -> str:
