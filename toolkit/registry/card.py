@@ -141,7 +141,7 @@ def render(
         v = artifact.version_of(e)
         if v is None or v.version != version.version:
             continue
-        first = e.message.splitlines()[0] if e.message else ""
+        first = " ".join(e.message.split())  # one table row, whatever the message holds
         rows.append(
             [
                 escape(e.timestamp),
@@ -149,7 +149,7 @@ def render(
                 escape(e.name.stage or ""),
                 code(e.tag),
                 escape(e.author),
-                escape(first[:200]),
+                escape(first[:300]),
             ]
         )
     out += [table(["When", "Event", "Stage", "Tag", "By", "Message"], rows) if rows else "No events.", ""]

@@ -1,0 +1,184 @@
+"""`toolkit model` in a real scaffolded, reproduced project: gated promotion, rollback, card, --base.
+
+The project is the shared reproduced scaffold (tests/test_scaffold.py) plus one more commit whose
+model is worse (much stronger regularisation); gto reads everything we write as we do.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.gitrepo import git
+from tests.registry_helpers import Clock, gto_json, toolkit
+from tests.scaffold_helpers import isolated_env
+from tests.test_scaffold import Reproduced, reproduced  # noqa: F401 - the shared scaffold fixture
+from toolkit import dvc as tdvc
+
+
+@dataclass(frozen=True)
+class TwoModels:
+    """A scaffolded project with a good model commit and a worse one after it."""
+
+    root: Path
+    good: str
+    worse: str
+
+
+def _git(root: Path, env: dict[str, str], *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def two_models(
+    reproduced: Reproduced,  # noqa: F811
+    tmp_path_factory: pytest.TempPathFactory,
+    _git_config: Path,
+) -> TwoModels:
+    env = isolated_env(_git_config)
+    root = tmp_path_factory.mktemp("registry") / "demo"
+    shutil.copytree(reproduced.root, root, symlinks=True)
+    _git(root, env, "add", "-A")
+    _git(root, env, "commit", "-q", "-m", "Reproduce: the first model")
+    good = _git(root, env, "rev-parse", "HEAD")
+    params = root / "params.yaml"
+    params.write_text(params.read_text().replace("  C: 1.0 ", "  C: 0.0001 "))
+    tdvc.repro(root, environ=env)
+    _git(root, env, "commit", "-q", "-am", "Stronger regularisation")
+    return TwoModels(root, good, _git(root, env, "rev-parse", "HEAD"))
+
+
+@pytest.fixture
+def project(two_models: TwoModels, tmp_path: Path) -> TwoModels:
+    """A private copy (tags are written into it)."""
+    root = tmp_path / "demo"
+    shutil.copytree(two_models.root, root, symlinks=True)
+    return TwoModels(root, two_models.good, two_models.worse)
+
+
+def _metrics(root: Path, sha: str) -> dict[str, float]:
+    return json.loads(git(root, "show", f"{sha}:eval/metrics.json"))
+
+
+def test_register_promote_refuse_force_and_roll_back(
+    project: TwoModels, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, clock = project.root, Clock(monkeypatch)
+    good, worse = _metrics(root, project.good), _metrics(root, project.worse)
+    assert worse["accuracy"] < 0.9 <= good["accuracy"]  # the scaffold's gate `accuracy: min 0.9`
+
+    def model(*args: str) -> tuple[int, str, str]:
+        clock.tick()
+        return toolkit(root, monkeypatch, "model", *args)
+
+    assert model("register", "classifier", project.good, "-m", "first model")[0] == 0
+    code, out, _ = model("register", "classifier", project.worse, "--bump", "minor")
+    assert code == 0 and "classifier v0.1.0" in out
+
+    code, out, _ = model("promote", "classifier", "--version", "v0.0.1", "--stage", "prod")
+    assert code == 0, out
+    assert "no version holds it yet" in out and "accuracy" in out
+
+    before = git(root, "tag", "-l")
+    code, out, _ = model("promote", "classifier", "--version", "v0.1.0", "--stage", "prod")
+    assert code == 3
+    assert "FAIL: accuracy is" in out and "below the minimum 0.9" in out
+    assert "against classifier v0.0.1 (holds prod)" in out
+    assert git(root, "tag", "-l") == before  # nothing tagged
+
+    code, _, err = model("promote", "classifier", "--version", "v0.1.0", "--stage", "prod", "--force")
+    assert code == 2 and "--reason" in err
+    code, out, _ = model(
+        "promote",
+        "classifier",
+        "--version",
+        "v0.1.0",
+        "--stage",
+        "prod",
+        "--force",
+        "--reason",
+        "hotfix for #12",
+    )
+    assert code == 0 and "forced past failed gates" in out
+    message = git(root, "tag", "-l", "--format=%(contents)", "classifier#prod#2")
+    assert "Forced: hotfix for #12" in message
+    assert "- accuracy min 0.9: accuracy is" in message
+    assert "Previous holder: v0.0.1" in message
+    assert json.loads(model("show", "--json")[1])["classifier"]["stage"] == {"prod": "v0.1.0"}
+
+    code, out, _ = model("rollback", "classifier", "--stage", "prod")
+    assert code == 0 and "v0.1.0 -> v0.0.1" in out
+    shown = json.loads(model("show", "--json")[1])
+    assert shown == {
+        "classifier": {"version": "v0.1.0", "stage": {"prod": "v0.0.1"}, "registered": True, "active": True}
+    }
+    assert shown == gto_json(root, "show")
+    history = json.loads(model("history", "classifier", "--json")[1])
+    assert history == gto_json(root, "history", "classifier")
+    assert "Rollback from v0.1.0" in history[1]["message"] and history[1]["ref"] == "classifier#prod#4"
+
+    # A registry reference works wherever a revision does.
+    code, out, _ = toolkit(
+        root, monkeypatch, "diff", "--base", "classifier#prod", "--head", "classifier@latest", "--json"
+    )
+    assert code == 0
+    acc = json.loads(out)["metrics"]["eval/metrics.json"]["accuracy"]
+    assert (acc["old"], acc["new"]) == (good["accuracy"], worse["accuracy"])
+    code, out, _ = toolkit(
+        root, monkeypatch, "gates", "--base", "classifier@v0.0.1", "--head", "classifier@v0.1.0"
+    )
+    assert code == 3
+
+
+def test_per_stage_promotion_gates(project: TwoModels, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = project.root
+    good = _metrics(root, project.good)
+    config = root / "toolkit.yaml"
+    config.write_text(
+        config.read_text() + f"promotion:\n  prod:\n    - metric: f1\n      min: {good['f1'] + 0.01}\n"
+    )
+    git(root, "commit", "-q", "-am", "stricter prod")
+    assert toolkit(root, monkeypatch, "model", "register", "classifier", project.good)[0] == 0
+    assert (
+        toolkit(root, monkeypatch, "model", "promote", "classifier", "--version", "v0.0.1", "--stage", "dev")[
+            0
+        ]
+        == 0
+    )
+    code, out, _ = toolkit(
+        root, monkeypatch, "model", "promote", "classifier", "--ref", project.good, "--stage", "prod"
+    )
+    assert code == 3 and "FAIL: f1 is" in out
+
+
+def test_model_card(project: TwoModels, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = project.root
+    code, _, err = toolkit(
+        root, monkeypatch, "model", "register", "classifier", project.good, "-m", "<b>@team</b>"
+    )
+    assert code == 0, err
+    card_file = root.parent / "card.md"
+    code, _, err = toolkit(root, monkeypatch, "model", "card", "classifier@v0.0.1", "-o", str(card_file))
+    assert code == 0, err
+    card = card_file.read_text()
+    good = _metrics(root, project.good)
+    assert card.startswith("# Model card: classifier v0.0.1\n")
+    assert f"| eval/metrics.json | accuracy | {good['accuracy']:.6g} |" in card
+    assert "| params.yaml | train.C | 1 |" in card
+    lock = __import__("yaml").safe_load(git(root, "show", f"{project.good}:dvc.lock"))
+    train = lock["stages"]["train"]
+    for dep in train["deps"]:
+        assert f"| `{dep['path']}` | `{dep['md5']}` |" in card
+    assert f"`{train['outs'][0]['md5']}`" in card
+    assert project.good in card
+    assert "| registration |" in card
+    # The tag message is untrusted text: no HTML, no mention.
+    assert "&lt;b&gt;@\u200bteam&lt;/b&gt;" in card  # escaped: no HTML, no mention
+    assert "<b>" not in card and "@team" not in card
