@@ -182,3 +182,57 @@ def test_model_card(project: TwoModels, monkeypatch: pytest.MonkeyPatch) -> None
     # The tag message is untrusted text: no HTML, no mention.
     assert "&lt;b&gt;@\u200bteam&lt;/b&gt;" in card  # escaped: no HTML, no mention
     assert "<b>" not in card and "@team" not in card
+
+
+def test_report_shows_production_beside_base_and_head(
+    project: TwoModels, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project.root
+    config = root / "toolkit.yaml"
+    config.write_text(
+        config.read_text() + "report:\n  production: classifier#prod\n  dag: false\n  plots: false\n"
+    )
+    git(root, "commit", "-q", "-am", "report production")
+    args = ("report", "--base", project.good, "--head", project.worse)
+    code, out, err = toolkit(root, monkeypatch, *args)
+    assert code == 0, err
+    assert "No version in `classifier#prod` among this clone's tags" in out
+    assert toolkit(root, monkeypatch, "model", "register", "classifier", project.good)[0] == 0
+    assert (
+        toolkit(
+            root, monkeypatch, "model", "promote", "classifier", "--version", "v0.0.1", "--stage", "prod"
+        )[0]
+        == 0
+    )
+    code, out, err = toolkit(root, monkeypatch, *args)
+    assert code == 0, err
+    assert "Against production: classifier\\#prod (v0.0.1)" in out
+    good, worse = _metrics(root, project.good), _metrics(root, project.worse)
+    row = next(line for line in out.splitlines() if line.startswith("| `accuracy` | `eval/metrics.json` |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert [float(c) for c in cells[2:]] == pytest.approx(
+        [good["accuracy"], good["accuracy"], worse["accuracy"]], abs=1e-4
+    )
+
+
+def test_scaffold_smoke_test_passes_the_registered_model_and_stops_a_bad_one(project: TwoModels) -> None:
+    import sys
+
+    root = project.root
+    git(root, "checkout", "-q", project.good)
+    subprocess.run([sys.executable, "-m", "dvc", "checkout", "-q", "models/model.pkl"], cwd=root, check=True)
+    ok = subprocess.run([sys.executable, "src/smoke_test.py"], cwd=root, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert "predicted 20 held-out rows, accuracy 1.00" in ok.stdout
+    # A model that always says "malignant" loads and predicts, but badly: the delivery stops.
+    make = (
+        "import pickle, numpy as np\n"
+        "from sklearn.dummy import DummyClassifier\n"
+        "m = DummyClassifier(strategy='constant', constant=1).fit(np.zeros((2, 30)), [0, 1])\n"
+        "(p := __import__('pathlib').Path('models/model.pkl')).unlink()\n"
+        "p.write_bytes(pickle.dumps(m))\n"
+    )
+    subprocess.run([sys.executable, "-c", make], cwd=root, check=True)
+    bad = subprocess.run([sys.executable, "src/smoke_test.py"], cwd=root, capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert "is below 0.7" in bad.stderr

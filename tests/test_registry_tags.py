@@ -93,7 +93,7 @@ def test_bump_and_checks() -> None:
     assert tags.bump("v1.2.3-rc.1", "patch") == "v1.2.4"
     assert tags.bump("v1.2.3", "minor") == "v1.3.0"
     assert tags.bump("v1.2.3", "major") == "v2.0.0"
-    with pytest.raises(RegistryError, match="did you mean v1.2.3"):
+    with pytest.raises(RegistryError, match=r"did you mean v1\.2\.3"):
         tags.check_version("1.2.3")
     with pytest.raises(RegistryError, match="not a valid stage name"):
         tags.check_stage("prod!")
