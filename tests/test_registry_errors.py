@@ -177,3 +177,14 @@ def test_push_failure_says_how_to_push(repo: Path, monkeypatch: pytest.MonkeyPat
     assert "created here but pushing them to `origin` failed" in err
     assert "git push origin 'churn@v0.0.1'" in err
     assert git(repo, "tag", "-l") == "churn@v0.0.1"
+
+
+def test_a_deprecated_artifact_leaves_show(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert toolkit(repo, monkeypatch, "model", "register", "churn")[0] == 0
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2100000000 +0000")  # after the registration
+    git(repo, "tag", "-a", "-m", "Deprecating churn", "churn@deprecated#1")
+    code, out, _ = toolkit(repo, monkeypatch, "model", "show", "--json")
+    assert code == 0 and json.loads(out) == {}
+    assert "churn is deprecated" in _fails(repo, monkeypatch, "show", "churn")
+    code, out, _ = toolkit(repo, monkeypatch, "model", "history", "churn", "--json")
+    assert code == 0 and [e["event"] for e in json.loads(out)] == ["deprecation", "registration"]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import formats, git
-from toolkit.errors import MetricsFileError
+from toolkit.errors import MetricsFileError, RegistryError
 from toolkit.markdown import code, table
 from toolkit.markdown import escape as _escape
 from toolkit.registry.artifacts import Declared
@@ -154,6 +154,39 @@ def render(
         )
     out += [table(["When", "Event", "Stage", "Tag", "By", "Message"], rows) if rows else "No events.", ""]
     return "\n".join(out)
+
+
+def build(root: Path, spec_text: str, environ: Mapping[str, str]) -> str:
+    """The card of a registry reference (NAME@vX.Y.Z, NAME@latest, NAME#STAGE), as Markdown."""
+    from toolkit import compare
+    from toolkit.config import load_config
+    from toolkit.registry import artifacts, state, tags
+
+    spec = tags.parse_spec(spec_text)
+    if spec is None:
+        raise RegistryError(f"`{spec_text}` is not NAME@vX.Y.Z, NAME@latest or NAME#STAGE.")
+    reg = state.load(root)
+    version, _ = reg.resolve(spec)
+    with git.ObjectReader(root) as reader:
+        declared = artifacts.require(
+            artifacts.at_commit(root, version.commit, reader), spec.artifact, version.commit[:7]
+        )
+        line = lineage(root, version.commit, declared, reader)
+    at = compare.compare(root, version.commit, version.commit, environ=environ, config=load_config(root))
+    metrics: dict[str, dict[str, Any]] = {}
+    for e in at.metrics:
+        metrics.setdefault(e.path, {})[e.key] = e.new
+    params: dict[str, dict[str, Any]] = {}
+    for e in at.params:
+        params.setdefault(e.path, {})[e.key] = e.new
+    return render(
+        artifact=reg.artifacts[spec.artifact],
+        version=version,
+        declared=declared,
+        line=line,
+        metrics=metrics,
+        params=params,
+    )
 
 
 def escape(text: object) -> str:

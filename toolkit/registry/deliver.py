@@ -14,7 +14,7 @@ from pathlib import Path
 
 from toolkit import actions, git
 from toolkit.errors import GitHubError, RegistryError
-from toolkit.registry import artifacts, state, tags
+from toolkit.registry import artifacts, tags
 from toolkit.registry.card import lineage
 
 #: GitHub allows release bodies of 125,000 characters; stay well inside.
@@ -36,20 +36,16 @@ def _digest(path: Path, algorithm: str) -> str:
 
 def deliver(root: Path, ref: str, environ: Mapping[str, str], *, card: Callable[[str], str]) -> str:
     """Publish the stage tag `ref`; return a one-line summary."""
-    tag = ref.removeprefix("refs/tags/")
-    parsed = tags.parse(tag)
-    if parsed is None or parsed.action != "assign" or parsed.stage is None:
+    from toolkit.registry.operations import find_tag
+
+    _, art, event, parsed = find_tag(root, ref)
+    if parsed.action != "assign" or parsed.stage is None:
         raise RegistryError(f"`{ref}` is not a stage assignment (NAME#STAGE#N); only those are delivered.")
-    reg = state.load(root)
-    art = reg.artifact(parsed.artifact)
-    event = next((e for e in art.events if e.tag == tag), None) if art else None
-    if art is None or event is None:
-        raise RegistryError(f"there is no annotated tag `{tag}` here; check out with `fetch-depth: 0`.")
     version = art.version_of(event)
     if version is None or not version.registered:
         raise RegistryError(
-            f"`{tag}` assigns stage {parsed.stage} to commit {event.commit[:7]}, which has no registered "
-            f"version of {parsed.artifact}; register it (`toolkit model register {parsed.artifact}`)."
+            f"`{event.tag}` assigns stage {parsed.stage} to commit {event.commit[:7]}, which has no "
+            f"registered version of {parsed.artifact}; run `toolkit model register {parsed.artifact}`."
         )
     with git.ObjectReader(root) as reader:
         declared = artifacts.require(
