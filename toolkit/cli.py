@@ -51,8 +51,15 @@ def repro(pull: bool, push: bool) -> None:
     _dispatch("repro", pull=pull, push=push)
 
 
-_base = click.option("--base", metavar="REV", help="Base revision (default: PR base, main, origin/main).")
-_head = click.option("--head", metavar="REV", help="Head revision (default: the workspace).")
+_base = click.option(
+    "--base",
+    metavar="REV",
+    help="Base revision, or a registry entry NAME#STAGE, NAME@vX.Y.Z, NAME@latest "
+    "(default: PR base, main, origin/main).",
+)
+_head = click.option(
+    "--head", metavar="REV", help="Head revision or registry entry (default: the workspace)."
+)
 
 
 @cli.command(short_help="Diff metrics and params between two revisions.")
