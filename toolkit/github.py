@@ -150,7 +150,7 @@ class Client:
             response = self.request("GET", f"/repos/{repo}/releases/tags/{quote(tag, safe='')}")
         except NotFoundError:
             return None
-        return self._object(response)
+        return self._object(response, "a release")
 
     def create_release(
         self, repo: str, tag: str, *, name: str, body: str, target: str | None = None
@@ -159,7 +159,7 @@ class Client:
         payload: dict[str, Any] = {"tag_name": tag, "name": name, "body": body, "draft": False}
         if target:
             payload["target_commitish"] = target
-        return self._object(self.request("POST", f"/repos/{repo}/releases", json=payload))
+        return self._object(self.request("POST", f"/repos/{repo}/releases", json=payload), "a release")
 
     def list_release_assets(self, repo: str, release_id: int) -> list[dict[str, Any]]:
         """The assets of release `release_id`."""
@@ -173,7 +173,7 @@ class Client:
         response = self.request(
             "POST", url, params={"name": name}, data=data, headers={"Content-Type": content_type}
         )
-        return self._object(response)
+        return self._object(response, "an asset")
 
     def create_deployment(self, repo: str, ref: str, environment: str, *, description: str) -> dict[str, Any]:
         """Create a deployment of commit `ref` to `environment` (no merge, no required checks)."""
@@ -185,7 +185,7 @@ class Client:
             "required_contexts": [],
             "task": "deploy",
         }
-        return self._object(self.request("POST", f"/repos/{repo}/deployments", json=payload))
+        return self._object(self.request("POST", f"/repos/{repo}/deployments", json=payload), "a deployment")
 
     def create_deployment_status(
         self,
@@ -204,7 +204,7 @@ class Client:
         if log_url:
             payload["log_url"] = log_url
         path = f"/repos/{repo}/deployments/{int(deployment_id)}/statuses"
-        return self._object(self.request("POST", path, json=payload))
+        return self._object(self.request("POST", path, json=payload), "a deployment status")
 
     # -- transport --------------------------------------------------------------------------
 
@@ -290,11 +290,11 @@ class Client:
                 "GITHUB_API_URL points at the GitHub REST API (https://HOST/api/v3 on Enterprise)."
             ) from None
 
-    def _object(self, response: requests.Response) -> dict[str, Any]:
+    def _object(self, response: requests.Response, what: str = "a comment") -> dict[str, Any]:
         data = self._json(response)
         if not isinstance(data, dict) or "id" not in data:
             raise GitHubError(
-                f"{response.request.method} {self._path(response.url)} answered without an object id; "
+                f"{response.request.method} {self._path(response.url)} answered without {what}; "
                 "check that GITHUB_API_URL points at the GitHub REST API."
             )
         return data
