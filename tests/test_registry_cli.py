@@ -236,3 +236,60 @@ def test_scaffold_smoke_test_passes_the_registered_model_and_stops_a_bad_one(pro
     bad = subprocess.run([sys.executable, "src/smoke_test.py"], cwd=root, capture_output=True, text=True)
     assert bad.returncode == 1
     assert "is below 0.7" in bad.stderr
+
+
+def test_the_deploy_jobs_steps_in_a_fresh_clone(
+    project: TwoModels, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """What deploy.yml runs, in order, on a clone of a pushed stage tag, against the test server."""
+    import sys
+
+    from tests.github_server import TOKEN, GitHubServer
+
+    root = project.root
+    assert toolkit(root, monkeypatch, "model", "register", "classifier", project.good)[0] == 0
+    assert (
+        toolkit(
+            root, monkeypatch, "model", "promote", "classifier", "--version", "v0.0.1", "--stage", "prod"
+        )[0]
+        == 0
+    )
+    # As main.yml does on every push to main: the model of each commit reaches the DVC remote.
+    for sha in (project.good, project.worse):
+        git(root, "checkout", "-q", sha)
+        subprocess.run([sys.executable, "-m", "dvc", "push", "-q"], cwd=root, check=True)
+    clone = tmp_path / "clone"  # beside the project, so the relative DVC remote resolves the same
+    git(tmp_path, "clone", "-q", str(root), str(clone))
+    git(clone, "checkout", "-q", "classifier#prod#1")
+
+    outputs = tmp_path / "github-output"
+    outputs.write_text("")
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    ref = "refs/tags/classifier#prod#1"
+    code, _, err = toolkit(clone, monkeypatch, "model", "describe", ref, "--json")
+    assert code == 0, err
+    step = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
+    assert (step["event"], step["stage"], step["path"]) == ("assignment", "prod", "models/model.pkl")
+    monkeypatch.delenv("GITHUB_OUTPUT")
+
+    pull = [sys.executable, "-m", "dvc", "pull", "--", step["path"], "data/prepared/test.csv"]
+    pulled = subprocess.run(pull, cwd=clone, capture_output=True, text=True)
+    assert pulled.returncode == 0, pulled.stdout + pulled.stderr
+    smoke = subprocess.run([sys.executable, "src/smoke_test.py"], cwd=clone, capture_output=True, text=True)
+    assert smoke.returncode == 0, smoke.stderr
+
+    with GitHubServer() as gh:
+        gh.add_repo("octo/demo")
+        for name, value in {
+            "GITHUB_REPOSITORY": "octo/demo",
+            "GITHUB_TOKEN": TOKEN,
+            "GITHUB_API_URL": gh.url,
+        }.items():
+            monkeypatch.setenv(name, value)
+        code, _, err = toolkit(clone, monkeypatch, "model", "deliver", ref)
+        assert code == 0, err
+        [release] = gh.releases["octo/demo"]
+        model = next(a for a in gh.assets[release["id"]] if a["name"] == "model.pkl")
+        assert gh.asset_data[model["id"]] == (clone / "models/model.pkl").read_bytes()
+        assert release["tag_name"] == "classifier@v0.0.1" and release["target_commitish"] == project.good
+        assert "| eval/metrics.json | accuracy |" in release["body"]
