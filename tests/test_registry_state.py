@@ -157,3 +157,33 @@ def test_for_each_ref_output_with_multiline_messages() -> None:
     assert [e.tag for e in found.events] == ["churn@v1.0.0", "churn#prod#2"]
     assert found.events[1].message == "line 1\n\nline 3"
     assert found.counters == {"churn": 2}
+
+
+def test_rollback_twice_goes_back_and_forth_as_gto_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = artifact_repo(tmp_path / "repo")
+    clock = Clock(monkeypatch)
+    for text, version in (("one", "v1.0.0"), ("two", "v2.0.0"), ("three", "v3.0.0")):
+        if text != "one":
+            new_commit(repo, text)
+        clock.tick()
+        assert toolkit(repo, monkeypatch, "model", "register", "churn", "--version", version)[0] == 0
+        clock.tick()
+        assert (
+            toolkit(repo, monkeypatch, "model", "promote", "churn", "--version", version, "--stage", "prod")[
+                0
+            ]
+            == 0
+        )
+    expected = ["v2.0.0", "v3.0.0", "v2.0.0"]
+    for version in expected:
+        clock.tick()
+        code, _, err = toolkit(
+            repo, monkeypatch, "model", "rollback", "churn", "--stage", "prod", "--reason", "r"
+        )
+        assert code == 0, err
+        shown = _ours(repo, monkeypatch, "show")
+        assert shown["churn"]["stage"]["prod"] == version  # type: ignore[index]
+        assert shown == gto_json(repo, "show")
+    _same_history(repo, monkeypatch, "churn")

@@ -49,7 +49,7 @@ class Production:
 def production_values(root: Path, label: str, config: Any, environ: Mapping[str, str]) -> Production:
     """Metric values of the version `label` (NAME#STAGE) names, read from its commit."""
     from toolkit import compare
-    from toolkit.errors import RegistryError
+    from toolkit.errors import RegistryError, RevisionError
     from toolkit.registry import state, tags
 
     spec = tags.parse_spec(label)
@@ -59,7 +59,13 @@ def production_values(root: Path, label: str, config: Any, environ: Mapping[str,
         version, _ = state.load(root).resolve(spec)
     except RegistryError:
         return Production(label, None, {})
-    at = compare.compare(root, version.commit, version.commit, environ=environ, config=config)
+    try:
+        at = compare.compare(root, version.commit, version.commit, environ=environ, config=config)
+    except RevisionError as exc:  # the production commit cannot be fetched: report without it
+        from toolkit.output import warn
+
+        warn(f"{label} ({version.version}) is left out of the report: {exc.message}")
+        return Production(label, None, {})
     return Production(label, version.version, {(e.path, e.key): e.new for e in at.metrics})
 
 
