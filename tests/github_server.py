@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 TOKEN = "ghs_SECRETTOKEN123"
 READONLY_TOKEN = "ghs_READONLYTOKEN456"
@@ -31,6 +31,12 @@ DOCS = "https://docs.github.com/rest"
 _LIST = re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)/issues/(?P<number>\d+)/comments$")
 _ONE = re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)/issues/comments/(?P<id>\d+)$")
 _PULLS = re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)/pulls$")
+# Releases, assets and deployments (toolkit model deliver).
+_RELEASE_BY_TAG = re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)/releases/tags/(?P<tag>[^/]+)$")
+_RELEASES = re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)/releases$")
+_ASSETS = re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)/releases/(?P<id>\d+)/assets$")
+_DEPLOYMENTS = re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)/deployments$")
+_STATUSES = re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)/deployments/(?P<id>\d+)/statuses$")
 
 
 @dataclass
@@ -96,6 +102,12 @@ class GitHubServer:
         self.pagination: str | None = None
         self.lock = threading.RLock()
         self._next_id = 1_000_000
+        self.repos: set[str] = set()  # repositories with releases/deployments endpoints
+        self.releases: dict[str, list[dict[str, Any]]] = {}
+        self.assets: dict[int, list[dict[str, Any]]] = {}  # release id -> assets
+        self.asset_data: dict[int, bytes] = {}  # asset id -> uploaded bytes
+        self.deployments: dict[str, list[dict[str, Any]]] = {}
+        self.statuses: dict[int, list[dict[str, Any]]] = {}  # deployment id -> statuses
         self._epoch = datetime(2026, 1, 1, tzinfo=UTC)
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -303,6 +315,9 @@ class GitHubServer:
                 if (state == "all" or p["state"] == state) and (head is None or p["head"]["label"] == head)
             ]
             return self._list(record, path, q, found)
+        delivered = self._route_delivery(record, method, path, query, lower, body, token)
+        if delivered is not None:
+            return delivered
 
         m = _ONE.match(path)
         if m:
@@ -326,6 +341,135 @@ class GitHubServer:
                 del comments[index]
                 return self._status(record, 204, None)
         return self._status(record, 404, {"message": "Not Found", "documentation_url": DOCS})
+
+    # -- releases, assets, deployments (toolkit model deliver) --------------------------------
+
+    def add_repo(self, repo: str) -> None:
+        """Make `repo`'s release and deployment endpoints exist."""
+        with self.lock:
+            self.repos.add(repo)
+
+    def _new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    def _route_delivery(
+        self,
+        record: Request,
+        method: str,
+        path: str,
+        query: str,
+        headers: dict[str, str],
+        body: bytes,
+        token: str,
+    ) -> tuple[int, dict[str, str], Any] | None:
+        """Answer a release/deployment request, or None when `path` is not one of them."""
+        not_found = {"message": "Not Found", "documentation_url": DOCS}
+        for pattern in (_RELEASE_BY_TAG, _RELEASES, _ASSETS, _DEPLOYMENTS, _STATUSES):
+            m = pattern.match(path)
+            if m:
+                break
+        else:
+            return None
+        repo = m["repo"]
+        if repo not in self.repos:
+            return self._status(record, 404, not_found)
+        if method == "POST" and token in self.readonly:
+            return self._forbidden(record)
+        data: Any = None
+        if method == "POST" and pattern is not _ASSETS:
+            try:
+                data = json.loads(body or b"null")
+            except ValueError:
+                return self._status(record, 400, {"message": "Problems parsing JSON"})
+            if not isinstance(data, dict):
+                return self._status(record, 400, {"message": "Problems parsing JSON"})
+        releases = self.releases.setdefault(repo, [])
+        if pattern is _RELEASE_BY_TAG and method == "GET":
+            tag = unquote(m["tag"])
+            found = next((r for r in releases if r["tag_name"] == tag), None)
+            return self._status(record, 200, found) if found else self._status(record, 404, not_found)
+        if pattern is _RELEASES and method == "POST":
+            tag = data.get("tag_name")
+            if not isinstance(tag, str) or not tag:
+                return self._status(record, 422, _invalid("Release", "tag_name", "missing_field"))
+            if any(r["tag_name"] == tag for r in releases):
+                return self._status(record, 422, _invalid("Release", "tag_name", "already_exists"))
+            rid = self._new_id()
+            release = {
+                "id": rid,
+                "tag_name": tag,
+                "target_commitish": data.get("target_commitish") or "main",
+                "name": data.get("name"),
+                "body": data.get("body"),
+                "draft": bool(data.get("draft")),
+                "prerelease": bool(data.get("prerelease")),
+                "html_url": f"https://github.example/{repo}/releases/tag/{quote(tag, safe='')}",
+                "upload_url": f"{self.url}/repos/{repo}/releases/{rid}/assets{{?name,label}}",
+                "assets": [],
+            }
+            releases.append(release)
+            self.assets[rid] = []
+            return self._status(record, 201, release)
+        if pattern is _ASSETS:
+            rid = int(m["id"])
+            if rid not in self.assets:
+                return self._status(record, 404, not_found)
+            if method == "GET":
+                return self._status(record, 200, [dict(a) for a in self.assets[rid]])
+            if method != "POST":
+                return self._status(record, 404, not_found)
+            name = (parse_qs(query).get("name") or [""])[0]
+            if not name:
+                return self._status(record, 422, _invalid("ReleaseAsset", "name", "missing_field"))
+            if any(a["name"] == name for a in self.assets[rid]):
+                return self._status(record, 422, _invalid("ReleaseAsset", "name", "already_exists"))
+            kind = headers.get("content-type")
+            if not kind:
+                return self._status(record, 422, _invalid("ReleaseAsset", "content_type", "missing_field"))
+            aid = self._new_id()
+            asset = {
+                "id": aid,
+                "name": name,
+                "content_type": kind,
+                "size": len(body),
+                "state": "uploaded",
+                "browser_download_url": f"https://github.example/{repo}/releases/download/{aid}/{name}",
+            }
+            self.assets[rid].append(asset)
+            self.asset_data[aid] = body
+            return self._status(record, 201, asset)
+        if pattern is _DEPLOYMENTS and method == "POST":
+            if not isinstance(data.get("ref"), str) or not data["ref"]:
+                return self._status(record, 422, _invalid("Deployment", "ref", "missing_field"))
+            did = self._new_id()
+            deployment = {
+                "id": did,
+                "ref": data["ref"],
+                "sha": data["ref"],
+                "task": data.get("task", "deploy"),
+                "environment": data.get("environment", "production"),
+                "description": data.get("description"),
+                "url": f"{self.url}/repos/{repo}/deployments/{did}",
+            }
+            self.deployments.setdefault(repo, []).append(deployment)
+            self.statuses[did] = []
+            return self._status(record, 201, deployment)
+        if pattern is _STATUSES:
+            did = int(m["id"])
+            if did not in self.statuses:
+                return self._status(record, 404, not_found)
+            if method == "GET":
+                return self._status(record, 200, [dict(x) for x in self.statuses[did]])
+            if method != "POST":
+                return self._status(record, 404, not_found)
+            states = ("error", "failure", "inactive", "in_progress", "queued", "pending", "success")
+            if data.get("state") not in states:
+                return self._status(record, 422, _invalid("DeploymentStatus", "state", "invalid"))
+            status = {"id": self._new_id(), **{k: v for k, v in data.items() if isinstance(k, str)}}
+            self.statuses[did].append(status)
+            return self._status(record, 201, status)
+        return self._status(record, 404, not_found)
 
     def _forbidden(self, record: Request) -> tuple[int, dict[str, str], Any]:
         return self._status(
@@ -384,6 +528,14 @@ class GitHubServer:
             links += [link(1, "first"), link(page - 1, "prev")]
         extra = {"Link": ", ".join(links)} if links else {}
         return self._status(record, 200, [dict(c) for c in items], extra)
+
+
+def _invalid(resource: str, field_name: str, code: str) -> dict[str, Any]:
+    return {
+        "message": "Validation Failed",
+        "errors": [{"resource": resource, "code": code, "field": field_name}],
+        "documentation_url": DOCS,
+    }
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -77,3 +77,36 @@ def test_process_exit_codes_and_messages(tmp_path: Path) -> None:
     assert usage.returncode == 2 and "No such option" in usage.stderr
     helped = toolkit("--help")
     assert helped.returncode == 0 and helped.stdout.startswith("Usage: ")
+
+
+# -- toolkit model (issue 11) ---------------------------------------------------------------------
+
+REGISTRY_HEAVY = (*HEAVY, "gto", "numpy", "pandas", "scipy", "yaml", "jinja2")
+
+
+def test_model_show_imports_nothing_heavy(tmp_path: Path) -> None:
+    from tests.gitrepo import git, make_repo
+
+    repo = make_repo(tmp_path / "repo", {"dvc.yaml": "artifacts:\n  churn:\n    path: m.pkl\n"})
+    git(repo, "tag", "-a", "-m", "Registering", "churn@v1.0.0")
+    git(repo, "tag", "-a", "-m", "Assigning", "churn#prod#1")
+    code = (
+        "import os, io, contextlib\n"
+        f"os.chdir({str(repo)!r})\n"
+        "from toolkit.cli import cli\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    try:\n        cli.main(['model', 'show', '--json'], standalone_mode=False)\n"
+        "    except SystemExit as done:\n        assert done.code == 0, done.code\n"
+        "assert '\"prod\": \"v1.0.0\"' in out.getvalue(), out.getvalue()"
+    )
+    loaded = _imported_after(code)
+    assert "toolkit" in loaded
+    assert not loaded & set(REGISTRY_HEAVY), loaded & set(REGISTRY_HEAVY)
+
+
+def test_model_group_lists_its_commands() -> None:
+    result = CliRunner().invoke(cli, ["model", "--help"])
+    assert result.exit_code == 0
+    for name in ("register", "promote", "rollback", "show", "history", "describe", "card", "deliver"):
+        assert f"  {name} " in result.output, name

@@ -87,3 +87,43 @@ def test_errors_name_the_file_and_line(tmp_path: Path, text: str, needle: str) -
 def test_empty_file_is_the_default(tmp_path: Path) -> None:
     (tmp_path / "toolkit.yaml").write_text("# nothing yet\n")
     assert load_config(tmp_path).gates == ()
+
+
+# -- promotion: and report.production (issue 11) ---------------------------------------------------
+
+
+def test_promotion_gates_per_stage(tmp_path: Path) -> None:
+    (tmp_path / "toolkit.yaml").write_text(
+        "gates:\n"
+        "  - metric: roc_auc\n"
+        "    max_drop: 0.01\n"
+        "promotion:\n"
+        "  prod:\n"
+        "    - metric: accuracy\n"
+        "      min: 0.95\n"
+        "  staging: []\n"
+        "report:\n"
+        "  production: churn#prod\n"
+    )
+    cfg = load_config(tmp_path)
+    assert [(g.spec, g.line) for g in cfg.promotion["prod"]] == [({"metric": "accuracy", "min": 0.95}, 6)]
+    assert [g.spec["metric"] for g in cfg.promotion_gates("prod").gates] == ["roc_auc", "accuracy"]
+    assert [g.spec["metric"] for g in cfg.promotion_gates("dev").gates] == ["roc_auc"]
+    assert cfg.report.production == "churn#prod"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("promotion: [prod]\n", 1, "must map stage names"),
+        ("promotion:\n  pr od: []\n", 2, "not a valid stage name"),
+        ("promotion:\n  prod: {metric: x}\n", 2, "must be a list"),
+        ("promotion:\n  prod:\n    - accuracy\n", 3, "each gate must be a mapping"),
+        ("report:\n  production: main\n", 1, "must name a registry entry"),
+    ],
+)
+def test_promotion_and_production_errors(tmp_path: Path, text: str, line: int, message: str) -> None:
+    (tmp_path / "toolkit.yaml").write_text(text)
+    with pytest.raises(ConfigError, match=message) as info:
+        load_config(tmp_path)
+    assert f"line {line}:" in info.value.message

@@ -24,6 +24,7 @@ from toolkit.results import ReproResult
 
 EXPECTED_FILES = {
     ".dvcignore",
+    ".github/workflows/deploy.yml",
     ".github/workflows/main.yml",
     ".github/workflows/pull-request.yml",
     ".github/workflows/pr-comment.yml",
@@ -34,6 +35,7 @@ EXPECTED_FILES = {
     "requirements.txt",
     "src/evaluate.py",
     "src/prepare.py",
+    "src/smoke_test.py",
     "src/train.py",
     "toolkit.yaml",
 }

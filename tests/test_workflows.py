@@ -36,7 +36,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content)
             out[path.name] = path
-    assert set(out) == {"pull-request.yml", "pr-comment.yml", "main.yml"}
+    assert set(out) == {"pull-request.yml", "pr-comment.yml", "main.yml", "deploy.yml"}
     return out
 
 
@@ -119,6 +119,10 @@ def test_permissions_are_minimal(generated: dict[str, Path]) -> None:
             "comment": {"actions": "read", "contents": "read", "pull-requests": "write"}
         },
         "main.yml": {"reproduce": {"contents": "read"}},
+        "deploy.yml": {
+            "describe": {"contents": "read"},
+            "deliver": {"contents": "write", "deployments": "write"},
+        },
     }
     for name, path in generated.items():
         workflow = _load(path)
@@ -283,3 +287,27 @@ def test_comment_workflow_runs_nothing_from_the_pull_request(generated: dict[str
     assert "--pr" not in post[0]["run"]  # the PR comes from the trusted event, not the artifact
     # The one zizmor finding silenced is the trigger itself, with the reason beside it.
     assert text.count("zizmor: ignore") == 1 and "ignore[dangerous-triggers] runs no code" in text
+
+
+# -- deploy.yml (issue 11: delivery on pushed stage tags) ---------------------------------------
+
+
+def test_deploy_workflow_runs_on_stage_tags_in_the_stage_environment(generated: dict[str, Path]) -> None:
+    deploy = _load(generated["deploy.yml"])
+    assert deploy["on"] == {"push": {"tags": ["**#**"]}}
+    describe, deliver = deploy["jobs"]["describe"], deploy["jobs"]["deliver"]
+    runs = [s.get("run", "") for s in describe["steps"]]
+    assert 'toolkit model describe "$GITHUB_REF" --json' in runs
+    assert deliver["needs"] == "describe"
+    assert deliver["if"] == "needs.describe.outputs.event == 'assignment'"
+    assert deliver["environment"] == {"name": "${{ needs.describe.outputs.stage }}"}
+    steps = deliver["steps"]
+    order = [s.get("run", "") for s in steps]
+    pull = next(i for i, r in enumerate(order) if r.startswith("dvc pull"))
+    smoke = order.index("python src/smoke_test.py")
+    release = order.index('toolkit model deliver "$GITHUB_REF"')
+    assert pull < smoke < release  # nothing is published before the smoke test passed
+    assert steps[pull]["env"] == {"MODEL_PATH": "${{ needs.describe.outputs.path }}"}
+    assert steps[release]["env"] == {"GITHUB_TOKEN": "${{ github.token }}"}
+    # Only the publishing step sees the token.
+    assert [s for s in steps if "GITHUB_TOKEN" in s.get("env", {})] == [steps[release]]

@@ -57,8 +57,15 @@ def repro(pull: bool, push: bool) -> None:
     _dispatch("repro", pull=pull, push=push)
 
 
-_base = click.option("--base", metavar="REV", help="Base revision (default: PR base, main, origin/main).")
-_head = click.option("--head", metavar="REV", help="Head revision (default: the workspace).")
+_base = click.option(
+    "--base",
+    metavar="REV",
+    help="Base revision, or a registry entry NAME#STAGE, NAME@vX.Y.Z, NAME@latest "
+    "(default: PR base, main, origin/main).",
+)
+_head = click.option(
+    "--head", metavar="REV", help="Head revision or registry entry (default: the workspace)."
+)
 
 
 @cli.command(short_help="Diff metrics and params between two revisions.")
@@ -113,6 +120,110 @@ def comment(body_file: Path, pr: int | None) -> None:
 def ci(base: str | None, output: Path | None) -> None:
     """The whole PR check; posts in GitHub Actions, prints elsewhere."""
     _dispatch("ci", base=base, output=output)
+
+
+# -- toolkit model: the registry (issue 11) ------------------------------------------------------
+
+
+@cli.group(short_help="Model registry: versions and stages as GTO git tags, gated promotion.")
+def model() -> None:
+    """Register model versions and promote them between stages as annotated git tags (GTO format)."""
+
+
+def _model(action: str, **kwargs: Any) -> None:
+    # Not `_dispatch`: its first parameter is called `name`, which the model commands pass too.
+    module = importlib.import_module("toolkit.commands.model")
+    sys.exit(module.run(action=action, environ=os.environ, cwd=Path.cwd(), **kwargs))
+
+
+_push = click.option("--push", is_flag=True, help="Push exactly the new tag(s) to origin.")
+
+
+@model.command("register", short_help="Tag NAME@vX.Y.Z on a commit.")
+@click.argument("name")
+@click.argument("ref", required=False)
+@click.option("--version", metavar="vX.Y.Z", help="The version (default: the latest, patch bumped).")
+@click.option("--bump", type=click.Choice(["major", "minor", "patch"]), help="Bump the latest version.")
+@click.option("-m", "--message", help="Why: added to the tag message.")
+@_push
+def model_register(
+    name: str, ref: str | None, version: str | None, bump: str | None, message: str | None, push: bool
+) -> None:
+    """Register artifact NAME (declared in dvc.yaml `artifacts:`) at REF (default HEAD)."""
+    _model("register", name=name, ref=ref, version=version, bump=bump, message=message, push=push)
+
+
+@model.command("promote", short_help="Assign a stage, gated on metrics (exit 3 on failure).")
+@click.argument("name")
+@click.option("--version", metavar="vX.Y.Z", help="The registered version to promote.")
+@click.option("--ref", metavar="REF", help="The commit whose registered version to promote.")
+@click.option("--stage", required=True, help="The stage, e.g. prod.")
+@click.option("--force", is_flag=True, help="Promote even when gates fail (needs --reason).")
+@click.option("--reason", metavar="TEXT", help="Why; recorded in the tag message.")
+@_push
+def model_promote(
+    name: str, version: str | None, ref: str | None, stage: str, force: bool, reason: str | None, push: bool
+) -> None:
+    """Promote a version of NAME to STAGE if it is no worse than the version holding STAGE."""
+    _model(
+        "promote",
+        name=name,
+        version=version,
+        ref=ref,
+        stage=stage,
+        force=force,
+        reason=reason,
+        push=push,
+    )
+
+
+@model.command("rollback", short_help="Give a stage back to its previous version.")
+@click.argument("name")
+@click.option("--stage", required=True, help="The stage to roll back.")
+@click.option("--reason", metavar="TEXT", help="Why; recorded in the tag message.")
+@_push
+def model_rollback(name: str, stage: str, reason: str | None, push: bool) -> None:
+    """Reassign STAGE to the version of NAME that held it before the current one."""
+    _model("rollback", name=name, stage=stage, reason=reason, push=push)
+
+
+@model.command("show", short_help="Latest version and stages of each model.")
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (gto show --json shape).")
+def model_show(name: str | None, as_json: bool) -> None:
+    """Show the registry: each model's latest version and the version in each stage."""
+    _model("show", name=name, as_json=as_json)
+
+
+@model.command("history", short_help="Registry events of a model, newest first.")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (gto history --json fields).")
+def model_history(name: str, as_json: bool) -> None:
+    """Every registration and stage change of NAME, newest first."""
+    _model("history", name=name, as_json=as_json)
+
+
+@model.command("describe", short_help="What a registry tag means.")
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def model_describe(ref: str, as_json: bool) -> None:
+    """Name, version, stage, event and commit of a registry tag (REF or refs/tags/REF)."""
+    _model("describe", ref=ref, as_json=as_json)
+
+
+@model.command("card", short_help="Model card (Markdown) of a version.")
+@click.argument("spec", metavar="NAME@VERSION")
+@click.option("-o", "--output", "output_file", type=click.Path(path_type=Path), help="Write to FILE.")
+def model_card(spec: str, output_file: Path | None) -> None:
+    """Metrics, params, data versions and history of NAME@VERSION (or NAME#STAGE, NAME@latest)."""
+    _model("card", spec=spec, output_file=output_file)
+
+
+@model.command("deliver", short_help="Release and deployment for a pushed stage tag (in Actions).")
+@click.argument("ref")
+def model_deliver(ref: str) -> None:
+    """GitHub release NAME@VERSION with the model, its sha256 and card, and a deployment status."""
+    _model("deliver", ref=ref)
 
 
 def main() -> None:

@@ -46,8 +46,27 @@ def _event_base(environ: Mapping[str, str]) -> tuple[str, str] | None:
 
 
 def _ensure(root: Path, rev: str, reader: git.ObjectReader | None) -> str:
+    if "#" in rev or "@" in rev:
+        sha = registry_revision(root, rev)
+        if sha is not None:
+            return sha
     sha = reader.resolve(rev) if reader is not None else None
     return sha or git.ensure_revision(root, rev)
+
+
+def registry_revision(root: Path, rev: str) -> str | None:
+    """The commit of a registry reference (NAME#STAGE, NAME@vX.Y.Z, NAME@latest), else None.
+
+    Every `--base`/`--head` goes through here, so a stage or a version can be compared with like
+    any branch; the registry is read from the tags (fetch them with `git fetch --tags`).
+    """
+    from toolkit.registry import state, tags
+
+    spec = tags.parse_spec(rev)
+    if spec is None:
+        return None
+    version, _ = state.load(root).resolve(spec)
+    return version.commit
 
 
 def resolve_base(

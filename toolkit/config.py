@@ -43,6 +43,7 @@ class ReportOptions:
     plots: bool = True
     dag: bool = True
     max_rows: int = 50  # metric rows shown before the rest collapse into <details>
+    production: str | None = None  # NAME#STAGE: show that version's values beside base and head
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,14 @@ class Config:
     gates: tuple[GateSpec, ...] = ()
     directions: dict[str, Direction] = field(default_factory=dict)  # "key" or "path:key"
     report: ReportOptions = ReportOptions()
+    # `promotion: {STAGE: [gates]}`: extra gates for `toolkit model promote --stage STAGE`.
+    promotion: dict[str, tuple[GateSpec, ...]] = field(default_factory=dict)
+
+    def promotion_gates(self, stage: str) -> Config:
+        """This config with the gates a promotion to `stage` must pass (`gates:` + `promotion:`)."""
+        import dataclasses
+
+        return dataclasses.replace(self, gates=(*self.gates, *self.promotion.get(stage, ())))
 
     def direction_for(self, path: str, key: str) -> Direction:
         """Direction set for `path:key` or `key` in toolkit.yaml, else inferred from the name."""
@@ -120,10 +129,12 @@ def load_config(root: Path) -> Config:
     if data is None:
         return Config(path=path)
     if not isinstance(data, dict):
-        raise _fail(path, 1, "expected a mapping with `gates:`, `metrics:`, `base:` or `report:`.")
+        raise _fail(
+            path, 1, "expected a mapping with `gates:`, `metrics:`, `base:`, `report:` or `promotion:`."
+        )
 
     lines = _top_level_lines(node)
-    known = {"gates", "metrics", "base", "report"}
+    known = {"gates", "metrics", "base", "report", "promotion"}
     for key in data:
         if key not in known:
             raise _fail(
@@ -140,6 +151,7 @@ def load_config(root: Path) -> Config:
         gates=_gates(path, data.get("gates"), node, lines),
         directions=_directions(path, data.get("metrics"), lines),
         report=_report(path, data.get("report"), lines),
+        promotion=_promotion(path, data.get("promotion"), node, lines),
     )
 
 
@@ -152,26 +164,59 @@ def _top_level_lines(node: yaml.Node | None) -> dict[str, int]:
 
 
 def _gates(
-    path: Path, raw: Any, node: yaml.Node | None, lines: dict[str, int]
+    path: Path,
+    raw: Any,
+    node: yaml.Node | None,
+    lines: dict[str, int],
+    key: str = "gates",
+    where: str = "`gates:`",
 ) -> tuple[GateSpec, ...]:
     import yaml
 
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        raise _fail(path, lines.get("gates"), "`gates:` must be a list of `- metric: NAME` entries.")
+        raise _fail(path, lines.get(key), f"{where} must be a list of `- metric: NAME` entries.")
     item_lines: list[int] = []
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
-            if k.value == "gates" and isinstance(v, yaml.SequenceNode):
+            if k.value == key and isinstance(v, yaml.SequenceNode):
                 item_lines = [item.start_mark.line + 1 for item in v.value]
     specs = []
     for i, item in enumerate(raw):
-        line = item_lines[i] if i < len(item_lines) else lines.get("gates", 0)
+        line = item_lines[i] if i < len(item_lines) else lines.get(key, 0)
         if not isinstance(item, dict):
             raise _fail(path, line, "each gate must be a mapping like `- metric: roc_auc`.")
         specs.append(GateSpec(spec=dict(item), line=line))
     return tuple(specs)
+
+
+def _promotion(
+    path: Path, raw: Any, node: yaml.Node | None, lines: dict[str, int]
+) -> dict[str, tuple[GateSpec, ...]]:
+    import yaml
+
+    if raw is None:
+        return {}
+    line = lines.get("promotion")
+    if not isinstance(raw, dict):
+        raise _fail(path, line, "`promotion:` must map stage names to gate lists, e.g. `prod: [...]`.")
+    stage_node = None
+    if isinstance(node, yaml.MappingNode):
+        stage_node = next((v for k, v in node.value if k.value == "promotion"), None)
+    stage_lines = _top_level_lines(stage_node)
+    from toolkit.registry.tags import is_name  # the stage-name rule of the GTO format
+
+    out: dict[str, tuple[GateSpec, ...]] = {}
+    for stage, gates in raw.items():
+        if not isinstance(stage, str) or not is_name(stage):
+            raise _fail(
+                path,
+                stage_lines.get(str(stage), line),
+                f"`promotion:` stage {stage!r} is not a valid stage name (letters, digits, -, _, /).",
+            )
+        out[stage] = _gates(path, gates, stage_node, stage_lines, key=stage, where=f"`promotion: {stage}:`")
+    return out
 
 
 def _directions(path: Path, raw: Any, lines: dict[str, int]) -> dict[str, Direction]:
@@ -198,11 +243,19 @@ def _report(path: Path, raw: Any, lines: dict[str, int]) -> ReportOptions:
     if not isinstance(raw, dict):
         raise _fail(path, line, "`report:` must be a mapping (id, plots, dag, max_rows).")
     defaults = ReportOptions()
-    unknown = set(raw) - {"id", "plots", "dag", "max_rows"}
+    unknown = set(raw) - {"id", "plots", "dag", "max_rows", "production"}
     if unknown:
         raise _fail(
-            path, line, f"unknown report option(s) {sorted(unknown)}; expected id, plots, dag, max_rows."
+            path,
+            line,
+            f"unknown report option(s) {sorted(unknown)}; expected id, plots, dag, max_rows, production.",
         )
+    production = raw.get("production")
+    if production is not None:
+        from toolkit.registry.tags import parse_spec
+
+        if not isinstance(production, str) or parse_spec(production) is None:
+            raise _fail(path, line, "`report.production` must name a registry entry such as `model#prod`.")
     report_id = raw.get("id", defaults.id)
     if not isinstance(report_id, str) or not _REPORT_ID.fullmatch(report_id):
         raise _fail(path, line, "`report.id` must be 1-64 letters, digits, `_`, `.` or `-`.")
@@ -217,4 +270,5 @@ def _report(path: Path, raw: Any, lines: dict[str, int]) -> ReportOptions:
         plots=raw.get("plots", defaults.plots),
         dag=raw.get("dag", defaults.dag),
         max_rows=max_rows,
+        production=production,
     )

@@ -59,3 +59,7 @@ class GateError(ToolkitError):
 
 class GitHubError(ToolkitError):
     """The GitHub API refused or failed a request."""
+
+
+class RegistryError(ToolkitError):
+    """A model-registry request that cannot be done (unknown artifact, reused version, dirty tree)."""

@@ -37,6 +37,11 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     return proc.run(("git", *args), cwd=root, env=_env(), check=False)
 
 
+def run(root: Path, *args: str, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run one git command in root, never prompting; the caller checks the return code."""
+    return proc.run(("git", *args), cwd=root, env=_env(), input=input, check=False)
+
+
 def find_root(cwd: Path) -> Path:
     """The top folder of the git repository that contains `cwd`."""
     if not cwd.is_dir():

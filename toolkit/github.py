@@ -12,7 +12,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 
@@ -91,6 +91,11 @@ class Client:
             )
         self.api_url = api_url.rstrip("/")
         self._origin = (parts.scheme, parts.netloc)
+        # Where release assets are uploaded: the API's own host (GitHub Enterprise Server,
+        # /api/uploads) or, for api.github.com, uploads.github.com. The token goes nowhere else.
+        self._origins = {self._origin}
+        if parts.netloc.startswith("api."):
+            self._origins.add((parts.scheme, "uploads." + parts.netloc.removeprefix("api.")))
         self._token = token
         self.timeout = timeout
         self.max_retries = max_retries
@@ -184,6 +189,70 @@ class Client:
         }
         return numbers.pop() if len(numbers) == 1 else None
 
+    # -- releases and deployments (toolkit model deliver) -----------------------------------
+
+    def get_release_by_tag(self, repo: str, tag: str) -> dict[str, Any] | None:
+        """The release of tag `tag`, or None when there is none (404)."""
+        try:
+            response = self.request("GET", f"/repos/{repo}/releases/tags/{quote(tag, safe='')}")
+        except NotFoundError:
+            return None
+        return self._object(response, "a release")
+
+    def create_release(
+        self, repo: str, tag: str, *, name: str, body: str, target: str | None = None
+    ) -> dict[str, Any]:
+        """Publish a release of `tag` (created on `target` when the tag is not on GitHub yet)."""
+        payload: dict[str, Any] = {"tag_name": tag, "name": name, "body": body, "draft": False}
+        if target:
+            payload["target_commitish"] = target
+        return self._object(self.request("POST", f"/repos/{repo}/releases", json=payload), "a release")
+
+    def list_release_assets(self, repo: str, release_id: int) -> list[dict[str, Any]]:
+        """The assets of release `release_id`."""
+        return list(self.paginate(f"/repos/{repo}/releases/{int(release_id)}/assets"))
+
+    def upload_release_asset(
+        self, upload_url: str, name: str, data: bytes, content_type: str = "application/octet-stream"
+    ) -> dict[str, Any]:
+        """Upload `data` as asset `name` to a release's `upload_url` (its `{?name,label}` template)."""
+        url = upload_url.split("{", 1)[0]
+        response = self.request(
+            "POST", url, params={"name": name}, data=data, headers={"Content-Type": content_type}
+        )
+        return self._object(response, "an asset")
+
+    def create_deployment(self, repo: str, ref: str, environment: str, *, description: str) -> dict[str, Any]:
+        """Create a deployment of commit `ref` to `environment` (no merge, no required checks)."""
+        payload = {
+            "ref": ref,
+            "environment": environment,
+            "description": description[:140],
+            "auto_merge": False,
+            "required_contexts": [],
+            "task": "deploy",
+        }
+        return self._object(self.request("POST", f"/repos/{repo}/deployments", json=payload), "a deployment")
+
+    def create_deployment_status(
+        self,
+        repo: str,
+        deployment_id: int,
+        state: str,
+        *,
+        description: str = "",
+        environment_url: str | None = None,
+        log_url: str | None = None,
+    ) -> dict[str, Any]:
+        """Set the state (in_progress, success, failure, error) of deployment `deployment_id`."""
+        payload: dict[str, Any] = {"state": state, "description": description[:140]}
+        if environment_url:
+            payload["environment_url"] = environment_url
+        if log_url:
+            payload["log_url"] = log_url
+        path = f"/repos/{repo}/deployments/{int(deployment_id)}/statuses"
+        return self._object(self.request("POST", path, json=payload), "a deployment status")
+
     # -- transport --------------------------------------------------------------------------
 
     def paginate(self, path: str, params: Mapping[str, str | int] | None = None) -> Iterator[Any]:
@@ -213,6 +282,8 @@ class Client:
         *,
         params: Mapping[str, str | int] | None = None,
         json: Any = None,
+        data: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """Send one API request with retries; return the response or raise a GitHubError."""
         url = self._url(path_or_url)
@@ -222,7 +293,9 @@ class Client:
             attempt += 1
             try:
                 self.requests_sent += 1
-                response = self.session.request(method, url, params=params, json=json, timeout=self.timeout)
+                response = self.session.request(
+                    method, url, params=params, json=json, data=data, headers=headers, timeout=self.timeout
+                )
             except requests.RequestException as exc:
                 if attempt > self.max_retries:
                     raise ServerError(
@@ -268,11 +341,11 @@ class Client:
                 "GITHUB_API_URL points at the GitHub REST API (https://HOST/api/v3 on Enterprise)."
             ) from None
 
-    def _object(self, response: requests.Response) -> dict[str, Any]:
+    def _object(self, response: requests.Response, what: str = "a comment") -> dict[str, Any]:
         data = self._json(response)
         if not isinstance(data, dict) or "id" not in data:
             raise GitHubError(
-                f"{response.request.method} {self._path(response.url)} answered without a comment; "
+                f"{response.request.method} {self._path(response.url)} answered without {what}; "
                 "check that GITHUB_API_URL points at the GitHub REST API."
             )
         return data
@@ -281,7 +354,7 @@ class Client:
         if path_or_url.startswith(("http://", "https://")):
             parts = urlsplit(path_or_url)
             # Never send the token to a host other than the API's (e.g. a forged Link header).
-            if (parts.scheme, parts.netloc) != self._origin:
+            if (parts.scheme, parts.netloc) not in self._origins:
                 raise GitHubError(
                     f"GitHub returned a link to another host ({parts.netloc}); refusing to send "
                     "the token there. Check GITHUB_API_URL."

@@ -36,6 +36,40 @@ _PROBLEMS_SHOWN = 20
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
+@dataclass(frozen=True)
+class Production:
+    """The version in a registry stage (`report: {production: NAME#STAGE}`) and its metric values."""
+
+    label: str  # e.g. "classifier#prod"
+    version: str | None  # None when no version holds the stage yet
+    values: Mapping[tuple[str, str], Any]  # (path, key) -> value at that version's commit
+
+    _HEADLINE = 10  # rows: the gated metrics, then the most changed, as the metrics table orders them
+
+
+def production_values(root: Path, label: str, config: Any, environ: Mapping[str, str]) -> Production:
+    """Metric values of the version `label` (NAME#STAGE) names, read from its commit."""
+    from toolkit import compare
+    from toolkit.errors import RegistryError, RevisionError
+    from toolkit.registry import state, tags
+
+    spec = tags.parse_spec(label)
+    if spec is None:  # config validation makes this unreachable
+        return Production(label, None, {})
+    try:
+        version, _ = state.load(root).resolve(spec)
+    except RegistryError:
+        return Production(label, None, {})
+    try:
+        at = compare.compare(root, version.commit, version.commit, environ=environ, config=config)
+    except RevisionError as exc:  # the production commit cannot be fetched: report without it
+        from toolkit.output import warn
+
+        warn(f"{label} ({version.version}) is left out of the report: {exc.message}")
+        return Production(label, None, {})
+    return Production(label, version.version, {(e.path, e.key): e.new for e in at.metrics})
+
+
 def verdict(gates: Sequence[GateResult]) -> str:
     """One plain line: all gates pass, N of M failed, or no gates configured."""
     total = len(gates)
@@ -282,6 +316,7 @@ def render(
     run_url: str | None = None,
     dag_md: str | None = None,
     limit: int = LIMIT,
+    production: Production | None = None,
 ) -> str:
     """The report as Markdown: marker line, verdict, gates, metrics, params, plots, pipeline."""
     data = _prepare(comparison, gates, options)
@@ -305,6 +340,12 @@ def render(
         "total_plots": len(data.plots),
         "total_problems": len(comparison.problems),
         "limit": limit,
+        "production": production,
+        "production_rows": [
+            (e, production.values.get((e.path, e.key))) for e in data.metrics[: Production._HEADLINE]
+        ]
+        if production is not None
+        else [],
     }
     template = environment().get_template("report.md.j2")
 

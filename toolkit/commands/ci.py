@@ -102,6 +102,11 @@ def _run(
         repro=repro,
         run_url=ctx.run_url,
         dag_md=dag_md,
+        production=(
+            report.production_values(root, config.report.production, config, environ)
+            if config.report.production
+            else None
+        ),
     )
     report_path = _report_path(output, environ, root)
     report.save(report_path, body, follow_symlinks=output is not None)

@@ -36,6 +36,11 @@ def run(
         marker_fields=fields,
         run_url=actions.run_url(environ),
         dag_md=dag_md,
+        production=(
+            report.production_values(root, config.report.production, config, environ)
+            if config.report.production
+            else None
+        ),
     )
     if output is not None:
         report.save(output, body)
