@@ -109,6 +109,35 @@ def ci(base: str | None, output: Path | None) -> None:
     _dispatch("ci", base=base, output=output)
 
 
+
+# -- monitoring (issue 12): toolkit drift, toolkit monitor -----------------------------------------
+
+
+@cli.command(short_help="Per-column data drift between two tables (Evidently's default tests).")
+@click.option("--reference", required=True, metavar="SRC", help="Reference data: a file or REV:PATH.")
+@click.option("--current", required=True, metavar="SRC", help="Current data: a file or REV:PATH.")
+@click.option("--target", metavar="COL", help="The label column (may be absent from the current data).")
+@click.option("--json", "fmt", flag_value="json", help="Print JSON.")
+@click.option("--md", "fmt", flag_value="md", help="Print Markdown with a chart per drifted column.")
+@click.option("--fail-on-drift", is_flag=True, help="Exit 3 when the dataset drifts.")
+def drift(
+    reference: str, current: str, target: str | None, fmt: str | None, fail_on_drift: bool
+) -> None:
+    """Compare the current data with the reference, column by column.
+
+    SRC is a CSV, TSV, JSON-lines or Parquet file, or REV:PATH (the file at a git revision,
+    DVC-tracked files through the DVC cache).
+    """
+    _dispatch(
+        "drift",
+        reference=reference,
+        current=current,
+        target=target,
+        fmt=fmt or "table",
+        fail_on_drift=fail_on_drift,
+    )
+
+
 def main() -> None:
     """Console-script entry point; unexpected errors become one line, not a traceback."""
     try:
