@@ -14,6 +14,12 @@ from toolkit.plots import PALETTE_LINE, md_name, mermaid_label, mermaid_number
 MAX_CHARTS = 10
 
 
+def safe_name(text: object) -> str:
+    """A column or file name from the data: inline code or escaped text, never a link or @mention."""
+    # A zero-width space after `@` keeps GitHub from notifying whoever the data names.
+    return md_name(text).replace("@", "@\u200b")
+
+
 def number(value: float | None) -> str:
     """A score or share: 4 significant digits, exponent for tiny p-values, "–" when absent."""
     if value is None:
@@ -77,12 +83,12 @@ def markdown(result: DatasetResult, *, heading: str = "###") -> str:
     icon = "🔴" if result.dataset_drift else "🟢"
     parts = [
         f"{icon} **{escape(verdict(result))}**",
-        f"Reference {md_name(result.reference)} ({result.reference_rows} rows) vs current "
-        f"{md_name(result.current)} ({result.current_rows} rows).",
+        f"Reference {safe_name(result.reference)} ({result.reference_rows} rows) vs current "
+        f"{safe_name(result.current)} ({result.current_rows} rows).",
     ]
     rows = []
     for c in _ordered(result):
-        name = md_name(c.name) + (" (target)" if c.target else "")
+        name = safe_name(c.name) + (" (target)" if c.target else "")
         status = "**drift**" if c.drift else ("no drift" if c.test else escape(c.note or "not tested"))
         test = escape(TESTS[c.test].label) if c.test else "–"
         rows.append([name, c.type, test, number(c.score), escape(_rule(c)), status, number(c.psi)])
@@ -92,7 +98,7 @@ def markdown(result: DatasetResult, *, heading: str = "###") -> str:
         parts.append(f"{heading} Drifted columns")
         for c in charts[:MAX_CHARTS]:
             assert c.distribution is not None
-            parts.append(f"{heading}# {md_name(c.name)}\n\n" + chart(c.name, c.distribution))
+            parts.append(f"{heading}# {safe_name(c.name)}\n\n" + chart(c.name, c.distribution))
         if len(charts) > MAX_CHARTS:
             parts.append(f"<sub>{len(charts) - MAX_CHARTS} more drifted columns not drawn.</sub>")
     return "\n\n".join(parts) + "\n"
