@@ -31,7 +31,9 @@ def tables(tmp_path: Path) -> Path:
 
 
 def test_json_has_the_documented_shape(tables: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    result = drift(tables, "--reference", "ref.csv", "--current", "cur.csv", "--json", monkeypatch=monkeypatch)
+    result = drift(
+        tables, "--reference", "ref.csv", "--current", "cur.csv", "--json", monkeypatch=monkeypatch
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert set(data) == {"dataset_drift", "share", "columns"}
@@ -53,10 +55,15 @@ def test_fail_on_drift_exits_3_only_on_dataset_drift(tables: Path, monkeypatch: 
     args = ["--reference", "ref.csv", "--fail-on-drift"]
     assert drift(tables, *args, "--current", "bad.csv", monkeypatch=monkeypatch).exit_code == 3
     assert drift(tables, *args, "--current", "same.csv", monkeypatch=monkeypatch).exit_code == 0
-    assert drift(tables, "--reference", "ref.csv", "--current", "bad.csv", monkeypatch=monkeypatch).exit_code == 0
+    assert (
+        drift(tables, "--reference", "ref.csv", "--current", "bad.csv", monkeypatch=monkeypatch).exit_code
+        == 0
+    )
 
 
-def test_markdown_puts_drifted_columns_first_with_a_chart(tables: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_markdown_puts_drifted_columns_first_with_a_chart(
+    tables: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     result = drift(tables, "--reference", "ref.csv", "--current", "cur.csv", "--md", monkeypatch=monkeypatch)
     assert result.exit_code == 0, result.output
     md = result.stdout
@@ -70,7 +77,9 @@ def test_untrusted_names_and_values_are_escaped(tmp_path: Path, monkeypatch: pyt
     evil = "<img src=x>@admin`|"
     (tmp_path / "ref.csv").write_text(f'"{evil}",n\n' + "".join(f"a,{i}\n" for i in range(50)))
     (tmp_path / "cur.csv").write_text(f'"{evil}",n\n' + "".join(f"[x](http://e),{i}\n" for i in range(50)))
-    result = drift(tmp_path, "--reference", "ref.csv", "--current", "cur.csv", "--md", monkeypatch=monkeypatch)
+    result = drift(
+        tmp_path, "--reference", "ref.csv", "--current", "cur.csv", "--md", monkeypatch=monkeypatch
+    )
     assert result.exit_code == 0, result.output
     text, mermaid = result.stdout.split("```mermaid", 1)
     mermaid, after = mermaid.split("```", 1)
@@ -91,17 +100,25 @@ def test_other_formats_give_the_same_answer(tables: Path, monkeypatch: pytest.Mo
         else:
             frame.to_parquet(path)
     base = json.loads(
-        drift(tables, "--reference", "ref.csv", "--current", "cur.csv", "--json", monkeypatch=monkeypatch).stdout
+        drift(
+            tables, "--reference", "ref.csv", "--current", "cur.csv", "--json", monkeypatch=monkeypatch
+        ).stdout
     )
-    result = drift(tables, "--reference", f"ref.{fmt}", "--current", f"cur.{fmt}", "--json", monkeypatch=monkeypatch)
+    result = drift(
+        tables, "--reference", f"ref.{fmt}", "--current", f"cur.{fmt}", "--json", monkeypatch=monkeypatch
+    )
     assert result.exit_code == 0, result.output
     other = json.loads(result.stdout)
-    assert {k: v["drift"] for k, v in other["columns"].items()} == {k: v["drift"] for k, v in base["columns"].items()}
+    assert {k: v["drift"] for k, v in other["columns"].items()} == {
+        k: v["drift"] for k, v in base["columns"].items()
+    }
     for name, entry in other["columns"].items():
         assert entry["score"] == pytest.approx(base["columns"][name]["score"], abs=1e-9)
 
 
-def test_rev_path_reads_git_objects_and_the_dvc_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rev_path_reads_git_objects_and_the_dvc_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     repo = make_repo(tmp_path / "repo", {"README.md": "x\n"})
     subprocess.run([sys.executable, "-m", "dvc", "init", "-q"], cwd=repo, check=True)
     table(600, "none", 5).to_csv(repo / "train.csv", index=False)
@@ -123,14 +140,18 @@ def test_rev_path_reads_git_objects_and_the_dvc_cache(tmp_path: Path, monkeypatc
     assert result.exit_code == 1 and "dvc pull" in result.output
     result = drift(repo, "--reference", "HEAD:nope.csv", "--current", "cur.csv", monkeypatch=monkeypatch)
     assert result.exit_code == 1 and "nope.csv is not in HEAD" in result.output
-    result = drift(repo, "--reference", "nosuchrev:train.csv", "--current", "cur.csv", monkeypatch=monkeypatch)
+    result = drift(
+        repo, "--reference", "nosuchrev:train.csv", "--current", "cur.csv", monkeypatch=monkeypatch
+    )
     assert result.exit_code == 1 and "nosuchrev" in result.output
 
 
 def test_settings_come_from_toolkit_yaml(tables: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     make_repo(tables)
     write_files(tables, {"toolkit.yaml": "drift:\n  share: 0.1\n  columns:\n    plan: categorical\n"})
-    result = drift(tables, "--reference", "ref.csv", "--current", "cur.csv", "--json", monkeypatch=monkeypatch)
+    result = drift(
+        tables, "--reference", "ref.csv", "--current", "cur.csv", "--json", monkeypatch=monkeypatch
+    )
     data = json.loads(result.stdout)
     assert data["dataset_drift"] is True
     assert data["columns"]["plan"]["type"] == "categorical"
@@ -178,7 +199,9 @@ def test_empty_header_only_and_unparsable_files(tmp_path: Path, monkeypatch: pyt
     assert "cur.csv has no data rows" in _bad(tmp_path, monkeypatch, GOOD, "a,b\n")
     out = _bad(tmp_path, monkeypatch, GOOD, "a,b\n1,x\n2,y,3,4\n")
     assert "cur.csv cannot be parsed" in out and "line 3" in out
-    assert "cur.jsonl cannot be read as jsonl" in _bad(tmp_path, monkeypatch, GOOD, "{not json\n", "cur.jsonl")
+    assert "cur.jsonl cannot be read as jsonl" in _bad(
+        tmp_path, monkeypatch, GOOD, "{not json\n", "cur.jsonl"
+    )
     assert "cannot tell the format" in _bad(tmp_path, monkeypatch, GOOD, "x", "cur.xlsx")
     (tmp_path / "bin.csv").write_bytes(b"a,b\n\xff\xfe,1\n")
     result = drift(tmp_path, "--reference", "ref.csv", "--current", "bin.csv", monkeypatch=monkeypatch)
@@ -187,10 +210,14 @@ def test_empty_header_only_and_unparsable_files(tmp_path: Path, monkeypatch: pyt
     assert result.exit_code == 1 and "missing.csv does not exist" in result.output
 
 
-def test_all_missing_and_constant_columns_are_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_all_missing_and_constant_columns_are_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "ref.csv").write_text("a,b,c\n" + "".join(f"{i},,5\n" for i in range(30)))
     (tmp_path / "cur.csv").write_text("a,b,c\n" + "".join(f"{i},,5\n" for i in range(30)))
-    result = drift(tmp_path, "--reference", "ref.csv", "--current", "cur.csv", "--json", monkeypatch=monkeypatch)
+    result = drift(
+        tmp_path, "--reference", "ref.csv", "--current", "cur.csv", "--json", monkeypatch=monkeypatch
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["columns"]["b"] == {k: (False if k == "drift" else data["columns"]["b"][k]) for k in KEYS}
@@ -199,7 +226,9 @@ def test_all_missing_and_constant_columns_are_reported(tmp_path: Path, monkeypat
     assert "column 'b': every value is missing in the reference data; not tested" in result.stderr
 
 
-def test_target_may_be_missing_from_the_current_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_target_may_be_missing_from_the_current_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "ref.csv").write_text("a,y\n" + "".join(f"{i},{i % 2}\n" for i in range(30)))
     (tmp_path / "cur.csv").write_text("a\n" + "".join(f"{i}\n" for i in range(30)))
     args = ["--reference", "ref.csv", "--current", "cur.csv", "--json"]

@@ -108,8 +108,10 @@ def test_per_column_test_threshold_type_and_ignore_from_settings() -> None:
 
 def test_psi_beside_each_column_reads_shift_as_shift() -> None:
     reference = table(2500, "none", seed=1)
-    result = {c.name: c for c in drift.compare_frames(reference, table(2500, "mean", 2), REF, CUR,
-                                                           DriftOptions()).columns}
+    result = {
+        c.name: c
+        for c in drift.compare_frames(reference, table(2500, "mean", 2), REF, CUR, DriftOptions()).columns
+    }
     assert result["income"].psi is not None and result["income"].psi > 0.25
     assert result["age"].psi is not None and result["age"].psi < 0.1
 

@@ -137,6 +137,47 @@ class Client:
             return False
         return True
 
+    # -- issues, labels, pull requests, workflow dispatch (toolkit monitor, issue 12) ----------
+
+    def list_issues(self, repo: str, *, label: str, state: str = "open") -> list[dict[str, Any]]:
+        """Issues (not pull requests) carrying `label`, in `state`, oldest first."""
+        params: dict[str, str | int] = {"labels": label, "state": state}
+        params.update(sort="created", direction="asc")
+        items = self.paginate(f"/repos/{repo}/issues", params)
+        return [i for i in items if isinstance(i, dict) and "pull_request" not in i and "number" in i]
+
+    def create_issue(self, repo: str, title: str, body: str, labels: list[str]) -> dict[str, Any]:
+        """Open an issue; return it."""
+        payload = {"title": title, "body": body, "labels": labels}
+        return self._object(self.request("POST", f"/repos/{repo}/issues", json=payload))
+
+    def update_issue(self, repo: str, number: int, **fields: Any) -> dict[str, Any]:
+        """Change an issue's body, title or state (`state="closed", state_reason="completed"`)."""
+        return self._object(self.request("PATCH", f"/repos/{repo}/issues/{int(number)}", json=fields))
+
+    def ensure_label(self, repo: str, name: str, color: str, description: str = "") -> None:
+        """Create label `name` unless it exists (422 `already_exists` is fine)."""
+        try:
+            payload = {"name": name, "color": color, "description": description}
+            self.request("POST", f"/repos/{repo}/labels", json=payload)
+        except ValidationError as exc:
+            if "already_exists" not in exc.message and "already exists" not in exc.message:
+                raise
+
+    def create_pull(self, repo: str, *, title: str, head: str, base: str, body: str) -> dict[str, Any]:
+        """Open a pull request from branch `head` into `base`; return it."""
+        payload = {"title": title, "head": head, "base": base, "body": body}
+        return self._object(self.request("POST", f"/repos/{repo}/pulls", json=payload))
+
+    def dispatch_workflow(
+        self, repo: str, workflow: str, ref: str, inputs: Mapping[str, str] | None = None
+    ) -> None:
+        """Start workflow file `workflow` on `ref` (workflow_dispatch); GitHub answers 204."""
+        payload: dict[str, Any] = {"ref": ref}
+        if inputs:
+            payload["inputs"] = dict(inputs)
+        self.request("POST", f"/repos/{repo}/actions/workflows/{workflow}/dispatches", json=payload)
+
     # -- transport --------------------------------------------------------------------------
 
     def paginate(self, path: str, params: Mapping[str, str | int] | None = None) -> Iterator[Any]:

@@ -105,6 +105,13 @@ def compare_frames(
     )
 
 
+def prepare_scores(name: str, reference: pd.Series, current: pd.Series) -> Column:
+    """The model's scores on both sides as a numerical column (non-finite scores dropped)."""
+    cleaned = [s[np.isfinite(s.to_numpy(np.float64))].astype(np.float64) for s in (reference, current)]
+    note = "the model scored no row on one side; not tested" if min(map(len, cleaned)) == 0 else None
+    return Column(name=name, type="numerical", reference=cleaned[0], current=cleaned[1], note=note)
+
+
 def score_column(column: Column, spec: ColumnDrift | None, *, target: bool = False) -> ColumnResult:
     """The configured (else default) test on one cleaned column, with PSI and, on drift, its chart."""
     ref, cur = column.reference, column.current

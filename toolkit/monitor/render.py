@@ -6,12 +6,36 @@ and chart labels go through plots.py's Mermaid rules and palette (grey reference
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from toolkit.markdown import escape, table
 from toolkit.monitor.drift import ColumnResult, DatasetResult, Distribution
+from toolkit.monitor.production import Production
 from toolkit.monitor.stattests import TESTS
 from toolkit.plots import PALETTE_LINE, md_name, mermaid_label, mermaid_number
+from toolkit.results import Comparison, GateResult
 
 MAX_CHARTS = 10
+
+
+@dataclass(frozen=True)
+class MonitorResult:
+    """Everything `toolkit monitor` found."""
+
+    production: Production
+    data: DatasetResult
+    prediction: ColumnResult | None = None
+    prediction_note: str | None = None
+    comparison: Comparison | None = None  # production metrics vs the batch's
+    gates: list[GateResult] | None = None
+    performance_note: str | None = None
+    labelled_rows: int = 0
+
+    @property
+    def alert(self) -> bool:
+        """Data drift, prediction drift or a failed gate."""
+        failed = any(not g.passed for g in self.gates or [])
+        return self.data.dataset_drift or bool(self.prediction and self.prediction.drift) or failed
 
 
 def safe_name(text: object) -> str:
@@ -131,3 +155,54 @@ def chart(name: str, dist: Distribution) -> str:
         "```",
     ]
     return "\n".join(lines)
+
+
+# -- toolkit monitor's report ---------------------------------------------------------------------
+
+
+def monitor_markdown(result: MonitorResult, *, run_url: str | None = None) -> str:
+    """The monitoring report: verdict, data drift (drifted columns first), predictions, performance."""
+    from toolkit.report import format_revision
+
+    prod = result.production
+    icon = "🔴" if result.alert else "🟢"
+    headline = "drift or decay detected" if result.alert else "no drift"
+    lines = [f"## {icon} Model monitoring: {headline}", ""]
+    where = format_revision(prod.revision)
+    lines.append(
+        f"- **Data drift**: {escape(verdict(result.data))} (current batch vs the training data of {where})"
+    )
+    if result.prediction is not None:
+        p = result.prediction
+        state = "**drift**" if p.drift else "no drift"
+        lines.append(
+            f"- **Prediction drift**: {state} ({escape(TESTS[p.test or 'ks'].label)} {number(p.score)})"
+        )
+    else:
+        lines.append(f"- **Prediction drift**: not checked: {escape(result.prediction_note or 'no model')}")
+    if result.gates is not None:
+        failed = [g for g in result.gates if not g.passed]
+        state = f"**{len(failed)} gate(s) failed**" if failed else f"{len(result.gates)} gate(s) passed"
+        lines.append(f"- **Performance** on {result.labelled_rows} labelled rows: {state}")
+    else:
+        lines.append(f"- **Performance**: not checked: {escape(result.performance_note or 'no target')}")
+    parts = ["\n".join(lines), "### Data drift\n\n" + markdown(result.data, heading="###")]
+    if result.prediction is not None and result.prediction.distribution is not None:
+        parts.append("### Prediction drift\n\n" + chart("prediction", result.prediction.distribution))
+    if result.comparison is not None:
+        rows = []
+        for e in result.comparison.metrics:
+            rows.append([safe_name(e.key), number(_num(e.old)), number(_num(e.new)), number(_num(e.diff))])
+        perf = [table(["Metric", f"Production ({escape(prod.name)})", "Batch", "Change"], rows, "lrrr")]
+        for g in result.gates or []:
+            perf.append(f"- {'✅' if g.passed else '❌'} {escape(g.reason)}")
+        if result.performance_note:
+            perf.append(f"> {escape(result.performance_note)}")
+        parts.append("### Performance on the batch\n\n" + "\n".join(perf[:1]) + "\n\n" + "\n".join(perf[1:]))
+    if run_url:
+        parts.append(f"<sub>[Workflow run]({run_url})</sub>")
+    return "\n\n".join(p.rstrip() for p in parts) + "\n"
+
+
+def _num(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
