@@ -483,6 +483,16 @@ class GitHubServer:
             label = {"id": self._next_id, "name": name, "color": data.get("color", "ededed")}
             self.labels.setdefault(repo, {})[name] = label
             return self._status(record, 201, label)
+        if rest == "pulls" and method == "GET":
+            q = parse_qs(query)
+            head = q.get("head", [""])[0].split(":", 1)[-1]
+            state = q.get("state", ["open"])[0]
+            found = [
+                dict(p)
+                for (r, _), p in sorted(self.pulls.items())
+                if r == repo and (not head or p["head"]["ref"] == head) and state in ("all", p["state"])
+            ]
+            return self._list(record, path, q, found)
         if rest == "pulls" and method == "POST":
             if not isinstance(data, dict) or not all(
                 isinstance(data.get(k), str) for k in ("title", "head", "base")

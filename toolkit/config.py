@@ -240,6 +240,7 @@ class MonitorOptions:
     metrics: str = "eval/metrics.json"  # the production version's own metrics
     threshold: float = 0.5  # probability at or above which the positive class is predicted
     issue_label: str = "model-monitoring"
+    retrain: bool = False  # on drift, `--dispatch-retrain` starts retrain.yml
 
 
 def _drift(path: Path, raw: Any, lines: dict[str, int]) -> DriftOptions:
@@ -303,7 +304,8 @@ def _monitor(path: Path, raw: Any, lines: dict[str, int]) -> MonitorOptions:
     if raw is None:
         return MonitorOptions()
     line = lines.get("monitor")
-    fields = ("model", "reference", "current", "target", "artifact", "metrics", "threshold", "issue_label")
+    fields: tuple[str, ...] = ("model", "reference", "current", "target", "artifact", "metrics")
+    fields += ("threshold", "issue_label", "retrain")
     if not isinstance(raw, dict):
         raise _fail(path, line, f"`monitor:` must be a mapping ({', '.join(fields)}).")
     unknown = set(raw) - set(fields)
@@ -315,7 +317,11 @@ def _monitor(path: Path, raw: Any, lines: dict[str, int]) -> MonitorOptions:
         if name not in raw:
             continue
         value = raw[name]
-        if name == "threshold":
+        if name == "retrain":
+            if not isinstance(value, bool):
+                raise _fail(path, line, "`monitor.retrain` must be true or false.")
+            values[name] = value
+        elif name == "threshold":
             if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
                 raise _fail(path, line, "`monitor.threshold` must be a probability between 0 and 1.")
             values[name] = float(value)

@@ -314,14 +314,14 @@ def current_branch(root: Path) -> str | None:
 
 
 def commit_and_push(root: Path, branch: str, message: str, environ: Mapping[str, str]) -> str:
-    """Commit every change of the working tree on a new `branch` and push it to `origin`.
+    """Commit every change of the working tree on `branch` (made afresh) and force-push it to `origin`.
 
     Pushes with the job token the way `ensure_revision` fetches (an extraheader in the
     environment, never argv or a file), since the workflows check out without credentials.
     """
     _check_name(branch)
     steps: list[tuple[str, ...]] = [
-        ("switch", "-c", branch),
+        ("switch", "-C", branch),
         ("add", "-A"),
         ("-c", "user.name=github-actions[bot]",
          "-c", "user.email=41898282+github-actions[bot]@users.noreply.github.com",
@@ -337,7 +337,7 @@ def commit_and_push(root: Path, branch: str, message: str, environ: Mapping[str,
             )
     env = _env()
     env.update(fetch_auth_env(environ))
-    pushed = proc.run(("git", "push", "--quiet", "origin", f"HEAD:refs/heads/{branch}"), cwd=root, env=env,
+    pushed = proc.run(("git", "push", "--quiet", "origin", f"+HEAD:refs/heads/{branch}"), cwd=root, env=env,
                       check=False)
     if pushed.returncode != 0:
         detail = pushed.stderr.decode(errors="replace").strip().splitlines()

@@ -169,6 +169,11 @@ class Client:
         payload = {"title": title, "head": head, "base": base, "body": body}
         return self._object(self.request("POST", f"/repos/{repo}/pulls", json=payload))
 
+    def list_pulls(self, repo: str, *, head: str, state: str = "open") -> list[dict[str, Any]]:
+        """Pull requests from `head` (`owner:branch`) in `state`."""
+        pulls = self.paginate(f"/repos/{repo}/pulls", {"head": head, "state": state})
+        return [p for p in pulls if isinstance(p, dict)]
+
     def dispatch_workflow(
         self, repo: str, workflow: str, ref: str, inputs: Mapping[str, str] | None = None
     ) -> None:

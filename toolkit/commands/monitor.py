@@ -63,6 +63,11 @@ def run(
             actions.append_summary(environ, report.split("\n", 1)[1])
             actions.set_outputs(environ, {"alert": "true" if alert else "false"})
     if issue or dispatch_retrain:
+        if dispatch_retrain and not config.monitor.retrain:
+            output.info(
+                "Retraining on drift is off (`monitor: {retrain: true}` in toolkit.yaml turns it on)."
+            )
+            dispatch_retrain = False
         _post(environ, config.monitor.issue_label, report, alert, issue=issue, dispatch=dispatch_retrain)
     return ALERT_EXIT if fail_on_drift and alert else 0
 
@@ -211,7 +216,7 @@ def _post(
 def _open_pr(root: Path, branch: str, body_file: Path | None, environ: Mapping[str, str]) -> int:
     from toolkit import git
     from toolkit.commands.comment import require_repo_and_token
-    from toolkit.github import Client, ForbiddenError
+    from toolkit.github import Client, ForbiddenError, ValidationError
 
     if body_file is None:
         raise ToolkitError(
@@ -236,6 +241,12 @@ def _open_pr(root: Path, branch: str, body_file: Path | None, environ: Mapping[s
                 base=base,
                 body=body[:60_000],
             )
+        except ValidationError:
+            # The one retraining PR is open already: the force-push above refreshed it.
+            existing = client.list_pulls(repo, head=f"{ctx.owner}:{branch}")
+            if not existing:
+                raise
+            pull = existing[0]
         except ForbiddenError as exc:
             raise ForbiddenError(
                 f"{exc.message.split(':', 1)[0]}: the token may not open pull requests (403). Give the "
