@@ -237,3 +237,17 @@ def test_target_may_be_missing_from_the_current_batch(
     assert list(json.loads(result.stdout)["columns"]) == ["a"]
     result = drift(tmp_path, *args, "--target", "label", monkeypatch=monkeypatch)
     assert result.exit_code == 1 and "target column `label` is not in the reference ref.csv" in result.output
+
+
+def test_rev_path_inside_a_dvc_tracked_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = make_repo(tmp_path / "repo", {"README.md": "x\n"})
+    subprocess.run([sys.executable, "-m", "dvc", "init", "-q"], cwd=repo, check=True)
+    (repo / "data").mkdir()
+    table(600, "none", 5).to_csv(repo / "data" / "train.csv", index=False)
+    subprocess.run([sys.executable, "-m", "dvc", "add", "-q", "data"], cwd=repo, check=True)
+    commit_all(repo, "data folder")
+    table(637, "none", 6).to_csv(repo / "cur.csv", index=False)
+    ok = drift(repo, "--reference", "HEAD:data/train.csv", "--current", "cur.csv", monkeypatch=monkeypatch)
+    assert ok.exit_code == 0, ok.output
+    wrong = drift(repo, "--reference", "HEAD:data/nope.csv", "--current", "cur.csv", monkeypatch=monkeypatch)
+    assert wrong.exit_code == 1 and "DVC-tracked folder data has no such file" in wrong.output

@@ -35,6 +35,10 @@ EXPECTED_FILES = {
     "src/prepare.py",
     "src/train.py",
     "toolkit.yaml",
+    # monitoring (issue 12)
+    ".github/workflows/monitor.yml",
+    ".github/workflows/retrain.yml",
+    "src/production_batch.py",
 }
 
 
@@ -193,6 +197,7 @@ def test_outputs_are_ignored_and_results_are_committable(reproduced: Reproduced)
         "dvc.lock",
         "data/.gitignore",
         "models/.gitignore",
+        "data/production/.gitignore",
         "eval/metrics.json",
         "eval/plots/roc.json",
         "eval/plots/precision_recall.json",

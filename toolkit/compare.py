@@ -470,10 +470,29 @@ def read_at(root: Path, rev: str, path: str) -> bytes:
             return data
         project = dvcfiles.load_project(side.files, side.read, side.label)
         loader = _Loader(root)
-        # A file inside a DVC-tracked folder (`outs: [data/prepared]`) is listed in its manifest.
+        # A file inside a DVC-tracked folder (a stage's `outs: [data/prepared]`, or a folder
+        # `dvc add`ed as `data.dvc`) is listed in the folder's manifest.
+        parts = path.split("/")
+        for i in range(len(parts) - 1, 0, -1):
+            folder = "/".join(parts[:i])
+            added = dvcfiles.dvc_file_out(side.read, folder)
+            if added is not None and folder not in project.outs:
+                project.outs[folder] = added
+                break
         for out_path in sorted(project.outs, key=len, reverse=True):
             if path.startswith(out_path.rstrip("/") + "/"):
-                loader.expand(side, project, out_path)
+                listed = loader.expand(side, project, out_path)
+                if path not in project.outs and listed != [out_path]:
+                    raise MetricsFileError(
+                        f"{path} is not in {side.label}: the DVC-tracked folder {out_path} has no such "
+                        "file there; check the path."
+                    )
+                if path not in project.outs:
+                    raise MetricsFileError(
+                        f"{path} at {side.label} is inside {out_path}, which DVC tracks, but that "
+                        "folder's listing is not in the local DVC cache; run `dvc pull` (or "
+                        "`toolkit repro --pull`) to fetch it."
+                    )
                 break
         if path not in project.outs and dvcfiles.dvc_file_out(side.read, path) is None:
             raise MetricsFileError(
