@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -184,3 +185,63 @@ def test_command_refuses_a_file_that_is_not_a_monitoring_report(
         cli, ["monitor", "--from-report", str(_report(tmp_path, True)), "--issue"], env=env
     )
     assert result.exit_code == 1 and "GITHUB_TOKEN is not set" in result.output
+
+
+# -- the retraining pull request (retrain.yml) ------------------------------------------------------
+
+
+def _clone_with_origin(tmp: Path) -> Path:
+    origin = tmp / "origin.git"
+    src = make_repo(tmp / "src", {"dvc.lock": "old\n"})
+    subprocess.run(["git", "clone", "-q", "--bare", str(src), str(origin)], check=True)
+    subprocess.run(["git", "clone", "-q", str(origin), str(tmp / "work")], check=True)
+    return tmp / "work"
+
+
+def test_open_pr_pushes_the_branch_opens_one_pr_and_refreshes_it(
+    gh: GitHubServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work = _clone_with_origin(tmp_path)
+    monkeypatch.chdir(work)
+    body = tmp_path / "report.md"
+    body.write_text("## Report\n\naccuracy 0.95 -> 0.97\n")
+    env = {"GITHUB_REPOSITORY": REPO, "GITHUB_API_URL": gh.url, "GITHUB_TOKEN": TOKEN}
+    (work / "dvc.lock").write_text("retrained\n")
+    args = ["monitor", "--open-pr", "toolkit/retrain", "--body-file", str(body)]
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 0, result.output
+    [pull] = gh.pulls.values()
+    assert result.stdout.strip().splitlines()[-1] == str(pull["number"])
+    assert pull["head"]["ref"] == "toolkit/retrain" and pull["base"]["ref"] == "main"
+    assert "accuracy 0.95 -> 0.97" in pull["body"]
+    pushed = subprocess.run(
+        ["git", "show", "refs/heads/toolkit/retrain:dvc.lock"],
+        cwd=tmp_path / "origin.git",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert pushed.stdout == "retrained\n"
+
+    # Drift again later: the branch is rebuilt and force-pushed; the one PR is reused.
+    subprocess.run(["git", "switch", "-q", "main"], cwd=work, check=True)
+    (work / "dvc.lock").write_text("retrained again\n")
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 0, result.output
+    assert len(gh.pulls) == 1 and result.stdout.strip().splitlines()[-1] == str(pull["number"])
+
+
+def test_open_pr_without_permission_says_what_to_allow(
+    gh: GitHubServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work = _clone_with_origin(tmp_path)
+    monkeypatch.chdir(work)
+    body = tmp_path / "report.md"
+    body.write_text("## Report\n")
+    env = {"GITHUB_REPOSITORY": REPO, "GITHUB_API_URL": gh.url, "GITHUB_TOKEN": READONLY_TOKEN}
+    result = CliRunner().invoke(
+        cli, ["monitor", "--open-pr", "toolkit/retrain", "--body-file", str(body)], env=env
+    )
+    assert result.exit_code == 1
+    assert "pull-requests: write" in result.output and "Allow GitHub Actions to create" in result.output
+    assert READONLY_TOKEN not in result.output
