@@ -251,3 +251,11 @@ def test_rev_path_inside_a_dvc_tracked_folder(tmp_path: Path, monkeypatch: pytes
     assert ok.exit_code == 0, ok.output
     wrong = drift(repo, "--reference", "HEAD:data/nope.csv", "--current", "cur.csv", monkeypatch=monkeypatch)
     assert wrong.exit_code == 1 and "DVC-tracked folder data has no such file" in wrong.output
+
+
+def test_nested_json_values_are_named_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "ref.jsonl").write_text("".join(f'{{"a": {i}, "tags": ["x", "y"]}}\n' for i in range(20)))
+    (tmp_path / "cur.jsonl").write_text("".join(f'{{"a": {i}, "tags": ["x"]}}\n' for i in range(20)))
+    result = drift(tmp_path, "--reference", "ref.jsonl", "--current", "cur.jsonl", monkeypatch=monkeypatch)
+    assert result.exit_code == 1, result.output
+    assert "column `tags`" in result.output and "neither numbers nor text" in result.output

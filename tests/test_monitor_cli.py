@@ -129,6 +129,22 @@ def test_missing_pieces_are_errors_or_notes(
     assert result.exit_code == 0, result.output
     assert "**Performance**: not checked: the batch has no \\`malignant\\` column" in result.stdout
 
+    # A model that cannot score these columns: prediction drift and performance are notes.
+    three = "a,b,malignant\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(40))
+    (tmp_path / "ref3.csv").write_text(three)
+    (tmp_path / "cur3.csv").write_text(three)
+    result = monitor(
+        project,
+        monkeypatch,
+        "--reference",
+        str(tmp_path / "ref3.csv"),
+        "--current",
+        str(tmp_path / "cur3.csv"),
+    )
+    assert result.exit_code == 0, result.output
+    assert "**Prediction drift**: not checked: the model could not score the data" in result.stdout
+    assert "**Performance**: not checked: the model could not score the batch" in result.stdout
+
     # The production commit's training data are not in the DVC cache: exit 1 with the fix.
     cache = project / ".dvc" / "cache"
     backup = tmp_path / "cache"

@@ -182,14 +182,22 @@ def _post(
     environ: Mapping[str, str], label: str, report: str, alert: bool, *, issue: bool, dispatch: bool
 ) -> None:
     from toolkit import sticky
-    from toolkit.commands.comment import require_repo_and_token
+    from toolkit.errors import GitHubError
     from toolkit.github import Client
     from toolkit.monitor.issue import sync_issue
 
     ctx = actions.context_from_env(environ, require_supported=False)
     if ctx.in_actions and ctx.token:
         actions.mask(ctx.token)
-    repo, token = require_repo_and_token(ctx)
+    if not ctx.repository:
+        raise ToolkitError("GITHUB_REPOSITORY is not set; set it to `owner/name` (GitHub Actions sets it).")
+    if not ctx.token:
+        needs = "issues: write" if issue else "actions: write"
+        raise GitHubError(
+            "GITHUB_TOKEN is not set; give the step `env: GITHUB_TOKEN: ${{ github.token }}` and the "
+            f"job `permissions: {needs}`."
+        )
+    repo, token = ctx.repository, ctx.token
     with Client(ctx.api_url, token) as client:
         if issue:
             outcome = sync_issue(

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from toolkit.config import ColumnDrift, DriftOptions
+from toolkit.markdown import code
 from toolkit.monitor import stattests
 from toolkit.monitor.columns import Column, check_names, prepare
-from toolkit.monitor.sources import Source
+from toolkit.monitor.sources import DataError, Source
 from toolkit.monitor.stattests import ColumnType
 
 if TYPE_CHECKING:
@@ -89,8 +90,15 @@ def compare_frames(
         spec = options.columns.get(name)
         if spec is not None and spec.ignore:
             continue
-        column = prepare(name, reference[name], current[name], ref_source, cur_source, spec)
-        results.append(score_column(column, spec, target=name == target))
+        try:
+            column = prepare(name, reference[name], current[name], ref_source, cur_source, spec)
+            results.append(score_column(column, spec, target=name == target))
+        except TypeError:  # lists or objects in a JSON-lines column cannot be counted or compared
+            raise DataError(
+                f"column {code(name)} of {ref_source.text} or {cur_source.text} holds values that are "
+                "neither numbers nor text (lists or objects); flatten them, or set "
+                f"`drift: {{columns: {{{name}: {{ignore: true}}}}}}` in toolkit.yaml."
+            ) from None
     tested = [r for r in results if r.test is not None]
     share = sum(r.drift for r in tested) / len(tested) if tested else 0.0
     return DatasetResult(
