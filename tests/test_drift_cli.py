@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 
 from tests.drift_data import table
 from tests.gitrepo import commit_all, git, make_repo, write_files
+from tests.report_mermaid import check_xychart, mermaid_blocks
 from toolkit.cli import cli
 
 KEYS = {"type", "test", "score", "threshold", "drift", "psi"}
@@ -70,7 +71,10 @@ def test_markdown_puts_drifted_columns_first_with_a_chart(
     assert "No dataset drift: 1 of 7 columns drifted" in md
     rows = [line for line in md.splitlines() if line.startswith("| `")]
     assert rows[0].startswith("| `income`") and "**drift**" in rows[0]
-    assert md.count("```mermaid") == 1 and "#9e9e9e, #d62728" in md
+    [block] = mermaid_blocks(md)
+    reference, current = check_xychart(block)
+    assert sum(reference) == pytest.approx(1, abs=0.01) and sum(current) == pytest.approx(1, abs=0.01)
+    assert sum(current[len(current) // 2 :]) > sum(reference[len(reference) // 2 :])  # income moved up
 
 
 def test_untrusted_names_and_values_are_escaped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -83,6 +87,8 @@ def test_untrusted_names_and_values_are_escaped(tmp_path: Path, monkeypatch: pyt
     assert result.exit_code == 0, result.output
     text, mermaid = result.stdout.split("```mermaid", 1)
     mermaid, after = mermaid.split("```", 1)
+    for block in mermaid_blocks(result.stdout):
+        check_xychart(block)
     assert "<img" not in result.stdout and "[x](http" not in text + after
     assert "&lt;img" in text and "@admin" not in text + after
     assert "<" not in mermaid.replace("-->", "") and "`" not in mermaid

@@ -14,6 +14,7 @@ import yaml
 from click.testing import CliRunner, Result
 
 from tests.gitrepo import commit_all, git
+from tests.report_mermaid import check_xychart, mermaid_blocks
 from tests.scaffold_helpers import dvc, isolated_env
 from toolkit import dvc as tdvc
 from toolkit import scaffold
@@ -84,7 +85,10 @@ def test_monitor_lifecycle_on_a_real_project(
     assert report.startswith("<!-- toolkit:report id=model-monitoring alert=yes -->")
     assert "Dataset drift detected" in report
     assert "**Prediction drift**: **drift**" in report
-    assert report.count("xychart-beta") >= 2  # a chart per drifted column, and the predictions
+    blocks = mermaid_blocks(report)
+    assert len(blocks) >= 2  # a chart per drifted column, and the predictions
+    for block in blocks:
+        check_xychart(block)
     table_rows = [line for line in report.splitlines() if line.startswith("| `")]
     first_clean = next(i for i, row in enumerate(table_rows) if "**drift**" not in row)
     assert all("**drift**" not in row for row in table_rows[first_clean:])  # drifted columns first

@@ -129,9 +129,10 @@ def markdown(result: DatasetResult, *, heading: str = "###") -> str:
 
 
 def chart(name: str, dist: Distribution) -> str:
-    """A Mermaid xychart: share of rows per bin or category, reference grey bars, current red line.
+    """A Mermaid xychart: share of rows per bin or category, reference grey, current red.
 
-    xychart-beta draws two bar series on top of each other, so the current side is a line.
+    Two lines, as in the PR report's charts (xychart-beta would draw two bar series on top of
+    each other); the palette directive and label rules are plots.py's.
     """
     labels: list[str] = []
     for label in dist.labels:
@@ -142,7 +143,7 @@ def chart(name: str, dist: Distribution) -> str:
             n += 1
         labels.append(quoted)
     top = max([*dist.reference, *dist.current, 0.01])
-    title = mermaid_label(f"{name} - reference grey bars, current red line", 120)
+    title = mermaid_label(f"{name} - reference grey, current red", 120)
     lines = [
         "```mermaid",
         PALETTE_LINE,
@@ -150,7 +151,7 @@ def chart(name: str, dist: Distribution) -> str:
         f"    title {title}",
         f"    x-axis {mermaid_label(name, 40)} [{', '.join(labels)}]",
         f'    y-axis "share of rows" 0 --> {mermaid_number(min(1.0, top * 1.1), 2)}',
-        f"    bar [{', '.join(mermaid_number(v, 3) for v in dist.reference)}]",
+        f"    line [{', '.join(mermaid_number(v, 3) for v in dist.reference)}]",
         f"    line [{', '.join(mermaid_number(v, 3) for v in dist.current)}]",
         "```",
     ]
