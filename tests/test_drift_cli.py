@@ -186,6 +186,10 @@ def test_a_column_missing_on_one_side_is_named(tmp_path: Path, monkeypatch: pyte
     assert "column `b` is in the reference ref.csv but not in the current cur.csv" in out
     out = _bad(tmp_path, monkeypatch, GOOD, "a,b,c\n1,x,2\n")
     assert "column `c` is in the current cur.csv but not in the reference ref.csv" in out
+    # The fix the message gives works.
+    make_repo(tmp_path, {"toolkit.yaml": "drift:\n  columns:\n    c: {ignore: true}\n"})
+    result = drift(tmp_path, "--reference", "ref.csv", "--current", "cur.csv", monkeypatch=monkeypatch)
+    assert result.exit_code == 0, result.output
 
 
 def test_mixed_types_name_the_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -38,17 +38,18 @@ def check_names(
     ref_source: Source,
     cur_source: Source,
     target: str | None,
+    ignored: frozenset[str] = frozenset(),
 ) -> list[str]:
     """The columns to compare, in reference order; a column missing on one side is an error."""
-    ref_cols = [str(c) for c in reference.columns]
-    cur_cols = {str(c) for c in current.columns}
+    ref_cols = [str(c) for c in reference.columns if str(c) not in ignored]
+    cur_cols = {str(c) for c in current.columns if str(c) not in ignored}
     if target is not None and target not in ref_cols:
         raise DataError(
             f"the target column {code(target)} is not in the reference {ref_source.text}; "
             f"its columns are {_names(ref_cols)}."
         )
     only_ref = [c for c in ref_cols if c not in cur_cols and c != target]
-    only_cur = [c for c in current.columns if str(c) not in set(ref_cols)]
+    only_cur = [str(c) for c in current.columns if str(c) not in set(ref_cols) and str(c) not in ignored]
     if only_ref:
         raise DataError(
             f"column {code(only_ref[0])} is in the reference {ref_source.text} but not in the current "

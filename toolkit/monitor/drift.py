@@ -84,7 +84,8 @@ def compare_frames(
     target: str | None = None,
 ) -> DatasetResult:
     """Test every column present on both sides; the dataset drifts when the share is reached."""
-    names = check_names(reference, current, ref_source, cur_source, target)
+    ignored = frozenset(name for name, spec in options.columns.items() if spec.ignore)
+    names = check_names(reference, current, ref_source, cur_source, target, ignored)
     results: list[ColumnResult] = []
     for name in names:
         spec = options.columns.get(name)
