@@ -269,3 +269,21 @@ def test_nested_json_values_are_named_not_a_crash(tmp_path: Path, monkeypatch: p
     result = drift(tmp_path, "--reference", "ref.jsonl", "--current", "cur.jsonl", monkeypatch=monkeypatch)
     assert result.exit_code == 1, result.output
     assert "column `tags`" in result.output and "neither numbers nor text" in result.output
+
+
+def test_in_actions_no_line_of_the_data_runs_as_a_workflow_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = '"x\n::error::pwned"'
+    (tmp_path / "ref.csv").write_text(f"{name},n\n" + "".join(f"a,{i}\n" for i in range(20)))
+    (tmp_path / "cur.csv").write_text(f"{name},n\n" + "".join(f"b,{i}\n" for i in range(20)))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        cli, ["drift", "--reference", "ref.csv", "--current", "cur.csv"], env={"GITHUB_ACTIONS": "true"}
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("::stop-commands::")
+    token = lines[0].split("::")[2]
+    assert lines[-1] == f"::{token}::"
+    assert any(line.startswith("::error::pwned") for line in lines)  # inert between the markers

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from toolkit import output
+from toolkit import actions, output
 from toolkit.config import Config
 from toolkit.errors import ToolkitError
 
@@ -57,11 +57,13 @@ def run(
         if column.note and column.test is None:
             output.warn(f"column {column.name!r}: {column.note}.")
     if fmt == "json":
-        output.write_line(json.dumps(_finite(drift.as_json(result)), indent=2))
+        text = json.dumps(_finite(drift.as_json(result)), indent=2) + "\n"
     elif fmt == "md":
-        output.write(render.markdown(result))
+        text = render.markdown(result)
     else:
-        output.write_line(render.text(result))
+        text = render.text(result) + "\n"
+    # Column names come from the data files: in Actions, no line of them may run as a command.
+    output.write(actions.verbatim(text) if output.in_github_actions(environ) and fmt != "json" else text)
     return DRIFT_EXIT if fail_on_drift and result.dataset_drift else 0
 
 

@@ -58,7 +58,8 @@ def run(
         report, alert = _compute(root, cwd, config, reference, current, target, model, environ)
         if output_file is not None:
             _save(output_file, report)
-        output.write(report)
+        # Column names and values come from data files: in Actions, no line may run as a command.
+        output.write(actions.verbatim(report) if output.in_github_actions(environ) else report)
         if output.in_github_actions(environ):
             actions.append_summary(environ, report.split("\n", 1)[1])
             actions.set_outputs(environ, {"alert": "true" if alert else "false"})
