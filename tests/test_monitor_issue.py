@@ -245,3 +245,8 @@ def test_open_pr_without_permission_says_what_to_allow(
     assert result.exit_code == 1
     assert "pull-requests: write" in result.output and "Allow GitHub Actions to create" in result.output
     assert READONLY_TOKEN not in result.output
+
+
+def test_open_pr_without_a_body_is_a_usage_error() -> None:
+    result = CliRunner().invoke(cli, ["monitor", "--open-pr", "toolkit/retrain"])
+    assert result.exit_code == 2 and "--body-file" in result.output

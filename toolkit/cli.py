@@ -113,7 +113,7 @@ def ci(base: str | None, output: Path | None) -> None:
 # -- monitoring (issue 12): toolkit drift, toolkit monitor -----------------------------------------
 
 
-@cli.command(short_help="Per-column data drift between two tables (Evidently's default tests).")
+@cli.command(short_help="Per-column data drift between two tables.")
 @click.option("--reference", required=True, metavar="SRC", help="Reference data: a file or REV:PATH.")
 @click.option("--current", required=True, metavar="SRC", help="Current data: a file or REV:PATH.")
 @click.option("--target", metavar="COL", help="The label column (may be absent from the current data).")
@@ -139,7 +139,7 @@ def drift(
 
 
 
-@cli.command(short_help="Drift and decay of the production batch; keeps one monitoring issue.")
+@cli.command(short_help="Drift and decay in production; keeps one issue.")
 @click.option("--reference", metavar="SRC", help="Reference data (default: monitor.reference at production).")
 @click.option("--current", metavar="SRC", help="Current batch (default: monitor.current in toolkit.yaml).")
 @click.option("--target", metavar="COL", help="The label column (default: monitor.target).")
@@ -173,6 +173,8 @@ def monitor(
     Data drift per column, prediction drift when the model loads, and performance through the
     gates when the batch has labels; in GitHub Actions, the job summary and the `alert` output.
     """
+    if open_pr is not None and body_file is None:
+        raise click.UsageError("--open-pr needs --body-file FILE (the pull request's report).")
     _dispatch(
         "monitor",
         reference=reference,
