@@ -30,7 +30,6 @@ DOCS = "https://docs.github.com/rest"
 
 _LIST = re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)/issues/(?P<number>\d+)/comments$")
 _ONE = re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)/issues/comments/(?P<id>\d+)$")
-_PULLS = re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)/pulls$")
 # Releases, assets and deployments (toolkit model deliver).
 _RELEASE_BY_TAG = re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)/releases/tags/(?P<tag>[^/]+)$")
 _RELEASES = re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)/releases$")
@@ -93,7 +92,6 @@ class GitHubServer:
         self.users[READONLY_TOKEN] = BOT
         self.prs: dict[tuple[str, int], list[dict[str, Any]]] = {}
         #: Pull request objects for `GET /repos/{r}/pulls` (fork runs of workflow_run).
-        self.pulls: dict[str, list[dict[str, Any]]] = {}
         self.faults: deque[Fault] = deque()
         self.log: list[Request] = []
         self.hook: Callable[[str, str], None] | None = None  # (method, path), before handling
@@ -111,6 +109,7 @@ class GitHubServer:
         self._epoch = datetime(2026, 1, 1, tzinfo=UTC)
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._init_monitoring()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -175,20 +174,18 @@ class GitHubServer:
         owner, _, branch = head_label.partition(":")
         with self.lock:
             self.add_pr(repo, number)
-            self.pulls.setdefault(repo, []).append(
-                {
-                    "id": 500_000_000 + number,
-                    "number": number,
-                    "state": state,
-                    "head": {
-                        "label": head_label,
-                        "ref": branch,
-                        "sha": head_sha,
-                        "repo": {"full_name": f"{owner}/{repo.split('/')[1]}"},
-                    },
-                    "base": {"ref": "main", "repo": {"full_name": repo}},
-                }
-            )
+            self.pulls[(repo, number)] = {
+                "id": 500_000_000 + number,
+                "number": number,
+                "state": state,
+                "head": {
+                    "label": head_label,
+                    "ref": branch,
+                    "sha": head_sha,
+                    "repo": {"full_name": f"{owner}/{repo.split('/')[1]}"},
+                },
+                "base": {"ref": "main", "repo": {"full_name": repo}},
+            }
 
     def comments(self, repo: str, number: int) -> list[dict[str, Any]]:
         """A copy of the PR's comments, oldest first."""
@@ -286,6 +283,10 @@ class GitHubServer:
             return self._status(record, 401, {"message": "Bad credentials", "documentation_url": DOCS})
         user = self.users[token]
 
+        answer = self._route_monitoring(record, method, path, query, token, body, user)
+        if answer is not None:
+            return answer
+
         m = _LIST.match(path)
         if m:
             key = (m["repo"], int(m["number"]))
@@ -304,17 +305,6 @@ class GitHubServer:
                 return self._status(record, 201, comment, {"Location": comment["url"]})
             return self._status(record, 404, {"message": "Not Found", "documentation_url": DOCS})
 
-        m = _PULLS.match(path)
-        if m and method == "GET":
-            q = parse_qs(query)
-            state = q.get("state", ["open"])[0]
-            head = q.get("head", [None])[0]
-            found = [
-                p
-                for p in self.pulls.get(m["repo"], [])
-                if (state == "all" or p["state"] == state) and (head is None or p["head"]["label"] == head)
-            ]
-            return self._list(record, path, q, found)
         delivered = self._route_delivery(record, method, path, query, lower, body, token)
         if delivered is not None:
             return delivered
@@ -528,6 +518,198 @@ class GitHubServer:
             links += [link(1, "first"), link(page - 1, "prev")]
         extra = {"Link": ", ".join(links)} if links else {}
         return self._status(record, 200, [dict(c) for c in items], extra)
+
+    # -- issues, labels, pull requests, workflow dispatch (toolkit monitor, issue 12) ----------
+
+    def _init_monitoring(self) -> None:
+        self.issues: dict[tuple[str, int], dict[str, Any]] = {}
+        self.labels: dict[str, dict[str, dict[str, Any]]] = {}
+        self.pulls: dict[tuple[str, int], dict[str, Any]] = {}
+        self.dispatches: list[tuple[str, str, dict[str, Any]]] = []  # (repo, workflow file, payload)
+
+    def add_issue(
+        self, repo: str, title: str, body: str, labels: list[str], user: dict[str, Any] | None = BOT
+    ) -> dict[str, Any]:
+        """Seed an open issue (its number shares the PR number space, as on GitHub)."""
+        with self.lock:
+            return self._new_issue(repo, title, body, labels, user)
+
+    def _next_number(self, repo: str) -> int:
+        used = [n for r, n in (*self.prs, *self.issues, *self.pulls) if r == repo]
+        return max(used, default=0) + 1
+
+    def _new_issue(
+        self, repo: str, title: str, body: str, labels: list[str], user: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        number = self._next_number(repo)
+        self._next_id += 1
+        for name in labels:
+            self.labels.setdefault(repo, {}).setdefault(name, {"name": name, "color": "ededed"})
+        issue = {
+            "id": self._next_id,
+            "number": number,
+            "title": title,
+            "body": body,
+            "state": "open",
+            "state_reason": None,
+            "labels": [{"name": n} for n in labels],
+            "user": dict(user) if user is not None else None,
+            "html_url": f"https://github.example/{repo}/issues/{number}",
+        }
+        self.issues[(repo, number)] = issue
+        self.prs.setdefault((repo, number), [])  # its comments
+        return issue
+
+    def _route_monitoring(
+        self,
+        record: Request,
+        method: str,
+        path: str,
+        query: str,
+        token: str,
+        body: bytes,
+        user: dict[str, Any],
+    ) -> tuple[int, dict[str, str], Any] | None:
+        not_found = {"message": "Not Found", "documentation_url": DOCS}
+        writes = method in ("POST", "PATCH", "PUT", "DELETE")
+        m = re.match(
+            r"^/repos/(?P<repo>[^/]+/[^/]+)/(?P<rest>issues|issues/\d+|labels|pulls|"
+            r"actions/workflows/[^/]+/dispatches)$",
+            path,
+        )
+        if m is None:
+            return None
+        repo, rest = m["repo"], m["rest"]
+        if writes and token in self.readonly:
+            return self._forbidden(record)
+        try:
+            data = json.loads(body or b"null")
+        except ValueError:
+            return self._status(record, 400, {"message": "Problems parsing JSON", "documentation_url": DOCS})
+        if rest == "issues" and method == "GET":
+            q = parse_qs(query)
+            wanted = set((q.get("labels", [""])[0]).split(",")) - {""}
+            state = q.get("state", ["open"])[0]
+            items = [
+                dict(i)
+                for (r, _), i in sorted(self.issues.items(), key=lambda kv: kv[0][1])
+                if r == repo
+                and (state == "all" or i["state"] == state)
+                and wanted <= {lab["name"] for lab in i["labels"]}
+            ]
+            items += [  # GitHub lists pull requests among issues; clients must skip them
+                {**p, "pull_request": {"url": p["url"]}}
+                for (r, _), p in self.pulls.items()
+                if r == repo and state in ("all", p["state"])
+            ]
+            return self._list(record, path, q, items)
+        if rest == "issues" and method == "POST":
+            if not isinstance(data, dict) or not isinstance(data.get("title"), str):
+                return self._status(record, 422, {"message": "Validation Failed", "documentation_url": DOCS})
+            if len(str(data.get("body") or "")) > BODY_LIMIT:
+                return self._status(
+                    record,
+                    422,
+                    {
+                        "message": "Validation Failed",
+                        "errors": [
+                            {
+                                "resource": "Issue",
+                                "field": "body",
+                                "code": "custom",
+                                "message": "body is too long (maximum is 65536 characters)",
+                            }
+                        ],
+                    },
+                )
+            issue = self._new_issue(
+                repo, data["title"], str(data.get("body") or ""), list(data.get("labels") or []), user
+            )
+            return self._status(record, 201, issue)
+        if rest.startswith("issues/"):
+            issue = self.issues.get((repo, int(rest.split("/")[1])))
+            if issue is None:
+                return self._status(record, 404, not_found)
+            if method == "GET":
+                return self._status(record, 200, issue)
+            if method == "PATCH" and isinstance(data, dict):
+                if len(str(data.get("body") or "")) > BODY_LIMIT:
+                    return self._status(record, 422, {"message": "Validation Failed"})
+                for key in ("title", "body", "state", "state_reason"):
+                    if key in data:
+                        issue[key] = data[key]
+                return self._status(record, 200, issue)
+            return self._status(record, 404, not_found)
+        if rest == "labels" and method == "POST":
+            name = data.get("name") if isinstance(data, dict) else None
+            if not isinstance(name, str) or not name:
+                return self._status(record, 422, {"message": "Validation Failed"})
+            if name in self.labels.get(repo, {}):
+                return self._status(
+                    record,
+                    422,
+                    {
+                        "message": "Validation Failed",
+                        "errors": [{"resource": "Label", "code": "already_exists", "field": "name"}],
+                    },
+                )
+            label = {"id": self._next_id, "name": name, "color": data.get("color", "ededed")}
+            self.labels.setdefault(repo, {})[name] = label
+            return self._status(record, 201, label)
+        if rest == "pulls" and method == "GET":
+            q = parse_qs(query)
+            head = q.get("head", [""])[0]  # `owner:branch`, as GitHub documents it
+            state = q.get("state", ["open"])[0]
+            found = [
+                dict(p)
+                for (r, _), p in sorted(self.pulls.items())
+                if r == repo and (not head or p["head"]["label"] == head) and state in ("all", p["state"])
+            ]
+            return self._list(record, path, q, found)
+        if rest == "pulls" and method == "POST":
+            if not isinstance(data, dict) or not all(
+                isinstance(data.get(k), str) for k in ("title", "head", "base")
+            ):
+                return self._status(record, 422, {"message": "Validation Failed"})
+            for p in self.pulls.values():
+                if p["head"]["ref"] == data["head"] and p["state"] == "open":
+                    return self._status(
+                        record,
+                        422,
+                        {
+                            "message": "Validation Failed",
+                            "errors": [
+                                {
+                                    "resource": "PullRequest",
+                                    "code": "custom",
+                                    "message": f"A pull request already exists for {data['head']}.",
+                                }
+                            ],
+                        },
+                    )
+            number = self._next_number(repo)
+            self._next_id += 1
+            pull = {
+                "id": self._next_id,
+                "number": number,
+                "title": data["title"],
+                "body": data.get("body") or "",
+                "state": "open",
+                "head": {"ref": data["head"], "label": f"{repo.split('/')[0]}:{data['head']}"},
+                "base": {"ref": data["base"]},
+                "user": dict(user),
+                "url": f"{self.url}/repos/{repo}/pulls/{number}",
+                "html_url": f"https://github.example/{repo}/pull/{number}",
+            }
+            self.pulls[(repo, number)] = pull
+            self.prs.setdefault((repo, number), [])
+            return self._status(record, 201, pull)
+        if rest.endswith("/dispatches") and method == "POST":
+            if not isinstance(data, dict) or not isinstance(data.get("ref"), str):
+                return self._status(record, 422, {"message": "Invalid request: ref wasn't supplied."})
+            self.dispatches.append((repo, rest.split("/")[2], data))
+            return self._status(record, 204, None)
+        return self._status(record, 404, not_found)
 
 
 def _invalid(resource: str, field_name: str, code: str) -> dict[str, Any]:

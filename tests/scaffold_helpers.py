@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.gitrepo import git, make_repo, write_files
 
-STAGES = ("prepare", "train", "evaluate")
+STAGES = ("prepare", "train", "evaluate", "production_batch")  # the last: the monitored batch
 METRIC_KEYS = {
     "accuracy",
     "precision",

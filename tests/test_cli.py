@@ -110,3 +110,23 @@ def test_model_group_lists_its_commands() -> None:
     assert result.exit_code == 0
     for name in ("register", "promote", "rollback", "show", "history", "describe", "card", "deliver"):
         assert f"  {name} " in result.output, name
+
+# -- monitoring commands (issue 12) --------------------------------------------------------------
+
+DATA_HEAVY = ("pandas", "scipy", "numpy", "sklearn", "dvc", "requests")
+
+
+def test_monitoring_commands_are_listed() -> None:
+    result = CliRunner().invoke(cli, ["--help"])
+    assert "drift" in result.output and "monitor" in result.output
+
+
+def test_help_and_drift_help_import_no_data_library() -> None:
+    for argv in (["--help"], ["drift", "--help"], ["monitor", "--help"]):
+        code = (
+            "from toolkit.cli import cli\n"
+            f"try:\n    cli.main({argv!r}, standalone_mode=False)\nexcept SystemExit:\n    pass"
+        )
+        loaded = _imported_after(code)
+        assert "toolkit" in loaded
+        assert not loaded & set(DATA_HEAVY), (argv, loaded & set(DATA_HEAVY))

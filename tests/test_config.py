@@ -127,3 +127,53 @@ def test_promotion_and_production_errors(tmp_path: Path, text: str, line: int, m
     with pytest.raises(ConfigError, match=message) as info:
         load_config(tmp_path)
     assert f"line {line}:" in info.value.message
+
+# -- drift: and monitor: (issue 12) ----------------------------------------------------------------
+
+
+def test_drift_and_monitor_sections(tmp_path: Path) -> None:
+    (tmp_path / "toolkit.yaml").write_text(
+        "drift:\n"
+        "  share: 0.3\n"
+        "  columns:\n"
+        "    zip: categorical\n"
+        "    income: {test: wasserstein, threshold: 0.2}\n"
+        "    id: {ignore: true}\n"
+        "monitor:\n"
+        "  model: churn\n"
+        "  target: label\n"
+        "  threshold: 0.4\n"
+        "  retrain: true\n"
+    )
+    cfg = load_config(tmp_path)
+    assert cfg.drift.share == 0.3
+    assert cfg.drift.columns["zip"].type == "categorical"
+    assert (cfg.drift.columns["income"].test, cfg.drift.columns["income"].threshold) == ("wasserstein", 0.2)
+    assert cfg.drift.columns["id"].ignore is True
+    assert (cfg.monitor.model, cfg.monitor.target, cfg.monitor.threshold) == ("churn", "label", 0.4)
+    assert cfg.monitor.retrain is True
+    assert cfg.monitor.current == "data/production/batch.csv"  # defaults fit the scaffold
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("drift: [a]\n", "`drift:` must be a mapping"),
+        ("drift:\n  share: 0\n", "drift.share"),
+        ("drift:\n  share: true\n", "drift.share"),
+        ("drift:\n  sharre: 0.5\n", "unknown drift option"),
+        ("drift:\n  columns:\n    a: text\n", "type must be numerical or categorical"),
+        ("drift:\n  columns:\n    a: {test: psi}\n", "test must be one of ks, chisquare, z"),
+        ("drift:\n  columns:\n    a: {type: categorical, test: ks}\n", "needs numbers"),
+        ("drift:\n  columns:\n    a: {threshold: -1}\n", "threshold must be a positive number"),
+        ("monitor:\n  threshold: 2\n", "monitor.threshold"),
+        ("monitor:\n  retrain: yes please\n", "monitor.retrain"),
+        ("monitor:\n  model: ''\n", "monitor.model"),
+        ("monitor:\n  modle: x\n", "unknown monitor option"),
+    ],
+)
+def test_drift_and_monitor_errors_name_the_setting(tmp_path: Path, text: str, needle: str) -> None:
+    (tmp_path / "toolkit.yaml").write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path)
+    assert "toolkit.yaml" in err.value.format_message() and needle in err.value.format_message()

@@ -38,6 +38,10 @@ EXPECTED_FILES = {
     "src/smoke_test.py",
     "src/train.py",
     "toolkit.yaml",
+    # monitoring (issue 12)
+    ".github/workflows/monitor.yml",
+    ".github/workflows/retrain.yml",
+    "src/production_batch.py",
 }
 
 
@@ -196,6 +200,7 @@ def test_outputs_are_ignored_and_results_are_committable(reproduced: Reproduced)
         "dvc.lock",
         "data/.gitignore",
         "models/.gitignore",
+        "data/production/.gitignore",
         "eval/metrics.json",
         "eval/plots/roc.json",
         "eval/plots/precision_recall.json",
@@ -402,10 +407,14 @@ def test_restored_dvc_cache_reruns_no_stage(reproduced: Reproduced, tmp_path: Pa
     runner = _fresh_runner_checkout(reproduced, tmp_path, with_cache=True)
     run = _ci(runner)
     assert run.returncode == 0, run.stderr
-    assert "dvc repro: restored from the run-cache: prepare, train; up to date: evaluate" in run.stderr
+    restored = "prepare, train, production_batch"
+    assert f"dvc repro: restored from the run-cache: {restored}; up to date: evaluate" in run.stderr
     assert "Running stage" not in run.stdout + run.stderr
     report = (tmp_path / "r.md").read_text()
-    assert "`dvc repro` ran no stage: 2 restored from DVC's run-cache (`prepare`, `train`)" in report
+    assert (
+        "`dvc repro` ran no stage: 3 restored from DVC's run-cache (`prepare`, `train`, `production_batch`)"
+        in report
+    )
     # The restored results are the committed ones: nothing differs from main.
     assert git(runner, "status", "--porcelain") == ""
     model = ("models", "model.pkl")
@@ -418,4 +427,4 @@ def test_without_the_cache_a_fresh_runner_reruns_the_stages(
     runner = _fresh_runner_checkout(reproduced, tmp_path, with_cache=False)
     run = _ci(runner)
     assert run.returncode == 0, run.stderr
-    assert "dvc repro: ran: prepare, train" in run.stderr
+    assert "dvc repro: ran: prepare, train, production_batch" in run.stderr

@@ -36,7 +36,9 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content)
             out[path.name] = path
-    assert set(out) == {"pull-request.yml", "pr-comment.yml", "main.yml", "deploy.yml"}
+    assert set(out) == {
+        "pull-request.yml", "pr-comment.yml", "main.yml", "deploy.yml", "monitor.yml", "retrain.yml"
+    }
     return out
 
 
@@ -123,6 +125,13 @@ def test_permissions_are_minimal(generated: dict[str, Path]) -> None:
             "describe": {"contents": "read"},
             "deliver": {"contents": "write", "deployments": "write"},
         },
+        # issue 12: `issues: write` only in the job that writes the issue
+        "monitor.yml": {
+            "check": {"contents": "read"},
+            "issue": {"contents": "read", "issues": "write"},
+            "retrain": {"contents": "read", "actions": "write"},
+        },
+        "retrain.yml": {"retrain": {"contents": "write", "pull-requests": "write"}},
     }
     for name, path in generated.items():
         workflow = _load(path)
@@ -311,3 +320,35 @@ def test_deploy_workflow_runs_on_stage_tags_in_the_stage_environment(generated: 
     assert steps[release]["env"] == {"GITHUB_TOKEN": "${{ github.token }}"}
     # Only the publishing step sees the token.
     assert [s for s in steps if "GITHUB_TOKEN" in s.get("env", {})] == [steps[release]]
+
+
+# -- monitoring workflows (issue 12) --------------------------------------------------------------
+
+
+def test_monitor_runs_on_a_schedule_and_posts_from_the_report(generated: dict[str, Path]) -> None:
+    monitor = _load(generated["monitor.yml"])
+    assert set(monitor["on"]) == {"schedule", "workflow_dispatch"}
+    assert monitor["on"]["schedule"][0]["cron"]
+    jobs = monitor["jobs"]
+    check = [s.get("run", "") for s in jobs["check"]["steps"]]
+    assert any(r.startswith("toolkit monitor --output") for r in check)
+    assert jobs["check"]["outputs"]["alert"] == "${{ steps.monitor.outputs.alert }}"
+    # The jobs that write run no pipeline: only the toolkit, on the report the check job wrote.
+    for name, flag in (("issue", "--issue"), ("retrain", "--dispatch-retrain")):
+        runs = [s.get("run", "") for s in jobs[name]["steps"] if "run" in s]
+        assert runs[-1] == f'toolkit monitor --from-report "$RUNNER_TEMP/monitor.md" {flag}'
+        assert not any("repro" in r or "dvc" in r for r in runs)
+        assert jobs[name]["needs"] == "check"
+    assert jobs["retrain"]["if"] == "needs.check.outputs.alert == 'true'"
+    issue_jobs = [n for n, j in jobs.items() if "issues" in j["permissions"]]
+    assert issue_jobs == ["issue"]
+
+
+def test_retrain_opens_the_pr_and_posts_the_report_itself(generated: dict[str, Path]) -> None:
+    retrain = _load(generated["retrain.yml"])
+    assert set(retrain["on"]) == {"workflow_dispatch"}
+    runs = [s.get("run", "") for s in _steps(retrain)]
+    assert "toolkit repro --pull --push" in runs
+    pr = [r for r in runs if "--open-pr" in r]
+    assert pr == ['toolkit monitor --open-pr toolkit/retrain --body-file "$RUNNER_TEMP/report.md"']
+    assert runs[-1] == 'toolkit comment --body-file "$RUNNER_TEMP/report.md" --pr "$PR_NUMBER"'

@@ -225,6 +225,86 @@ def model_deliver(ref: str) -> None:
     """GitHub release NAME@VERSION with the model, its sha256 and card, and a deployment status."""
     _model("deliver", ref=ref)
 
+# -- monitoring (issue 12): toolkit drift, toolkit monitor -----------------------------------------
+
+
+@cli.command(short_help="Per-column data drift between two tables.")
+@click.option("--reference", required=True, metavar="SRC", help="Reference data: a file or REV:PATH.")
+@click.option("--current", required=True, metavar="SRC", help="Current data: a file or REV:PATH.")
+@click.option("--target", metavar="COL", help="The label column (may be absent from the current data).")
+@click.option("--json", "fmt", flag_value="json", help="Print JSON.")
+@click.option("--md", "fmt", flag_value="md", help="Print Markdown with a chart per drifted column.")
+@click.option("--fail-on-drift", is_flag=True, help="Exit 3 when the dataset drifts.")
+def drift(
+    reference: str, current: str, target: str | None, fmt: str | None, fail_on_drift: bool
+) -> None:
+    """Compare the current data with the reference, column by column.
+
+    SRC is a CSV, TSV, JSON-lines or Parquet file, or REV:PATH (the file at a git revision,
+    DVC-tracked files through the DVC cache).
+    """
+    _dispatch(
+        "drift",
+        reference=reference,
+        current=current,
+        target=target,
+        fmt=fmt or "table",
+        fail_on_drift=fail_on_drift,
+    )
+
+
+
+@cli.command(short_help="Drift and decay in production; keeps one issue.")
+@click.option("--reference", metavar="SRC", help="Reference data (default: monitor.reference at production).")
+@click.option("--current", metavar="SRC", help="Current batch (default: monitor.current in toolkit.yaml).")
+@click.option("--target", metavar="COL", help="The label column (default: monitor.target).")
+@click.option("--model", metavar="NAME", help="Registry artifact whose NAME#prod tag names production.")
+@click.option("-o", "--output", "output_file", type=click.Path(path_type=Path), help="Also write the report.")
+@click.option(
+    "--from-report",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Use a report written by `toolkit monitor -o FILE` instead of computing one.",
+)
+@click.option("--issue", is_flag=True, help="Keep the one open `model-monitoring` issue up to date.")
+@click.option("--dispatch-retrain", is_flag=True, help="On drift, start the retrain.yml workflow.")
+@click.option("--open-pr", metavar="BRANCH", help="Commit the workspace on BRANCH, push, open the PR.")
+@click.option("--body-file", type=click.Path(path_type=Path, dir_okay=False), help="PR body for --open-pr.")
+@click.option("--fail-on-drift", is_flag=True, help="Exit 3 when the report alerts.")
+def monitor(
+    reference: str | None,
+    current: str | None,
+    target: str | None,
+    model: str | None,
+    output_file: Path | None,
+    from_report: Path | None,
+    issue: bool,
+    dispatch_retrain: bool,
+    open_pr: str | None,
+    body_file: Path | None,
+    fail_on_drift: bool,
+) -> None:
+    """Compare the production batch with the production model's training data.
+
+    Data drift per column, prediction drift when the model loads, and performance through the
+    gates when the batch has labels; in GitHub Actions, the job summary and the `alert` output.
+    """
+    if open_pr is not None and body_file is None:
+        raise click.UsageError("--open-pr needs --body-file FILE (the pull request's report).")
+    _dispatch(
+        "monitor",
+        reference=reference,
+        current=current,
+        target=target,
+        model=model,
+        output_file=output_file,
+        from_report=from_report,
+        issue=issue,
+        dispatch_retrain=dispatch_retrain,
+        open_pr=open_pr,
+        body_file=body_file,
+        fail_on_drift=fail_on_drift,
+    )
+
 
 def main() -> None:
     """Console-script entry point; unexpected errors become one line, not a traceback."""

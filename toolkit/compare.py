@@ -469,3 +469,63 @@ def _plots(loader: _Loader, b: _Side, pb: dvcfiles.Project, h: _Side, ph: dvcfil
                 rows.append(None)
         out.append(PlotData(definition=chosen.definition, base=rows[0], head=rows[1]))
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# one file at a revision (toolkit drift / toolkit monitor: `REV:PATH` sources, model artifacts)
+
+
+def read_at(root: Path, rev: str, path: str) -> bytes:
+    """The bytes of `path` at revision `rev`: from git objects, or from the DVC cache when DVC tracks it.
+
+    Raises a ToolkitError naming the revision and the fix when the file is not there or its
+    DVC-tracked content is not in the local cache.
+    """
+    path = path.strip().lstrip("/").replace("\\", "/")
+    if not path or any(part == ".." for part in path.split("/")):
+        raise MetricsFileError(
+            f"`{rev}:{path}` does not name a file inside the repository; give REV:PATH with PATH "
+            "relative to the repository root."
+        )
+    with git.ObjectReader(root) as reader:
+        side = _Side(Revision(rev, _ensure(root, rev, reader)), root, reader)
+        side.tree = git.list_tree(root, side.revision.sha or "")
+        data = side.read(path)
+        if data is not None:
+            return data
+        project = dvcfiles.load_project(side.files, side.read, side.label)
+        loader = _Loader(root)
+        # A file inside a DVC-tracked folder (a stage's `outs: [data/prepared]`, or a folder
+        # `dvc add`ed as `data.dvc`) is listed in the folder's manifest.
+        parts = path.split("/")
+        for i in range(len(parts) - 1, 0, -1):
+            folder = "/".join(parts[:i])
+            added = dvcfiles.dvc_file_out(side.read, folder)
+            if added is not None and folder not in project.outs:
+                project.outs[folder] = added
+                break
+        for out_path in sorted(project.outs, key=len, reverse=True):
+            if path.startswith(out_path.rstrip("/") + "/"):
+                listed = loader.expand(side, project, out_path)
+                if path not in project.outs and listed != [out_path]:
+                    raise MetricsFileError(
+                        f"{path} is not in {side.label}: the DVC-tracked folder {out_path} has no such "
+                        "file there; check the path."
+                    )
+                if path not in project.outs:
+                    raise MetricsFileError(
+                        f"{path} at {side.label} is inside {out_path}, which DVC tracks, but that "
+                        "folder's listing is not in the local DVC cache; run `dvc pull` (or "
+                        "`toolkit repro --pull`) to fetch it."
+                    )
+                break
+        if path not in project.outs and dvcfiles.dvc_file_out(side.read, path) is None:
+            raise MetricsFileError(
+                f"{path} is not in {side.label}: neither committed to git nor tracked by DVC there; "
+                f"check the path (`git ls-tree -r --name-only {rev}`)."
+            )
+        data = loader.read(side, project, path, "file")
+    if data is not None:
+        return data
+    problem = loader.problems[-1].message if loader.problems else f"{path} is not in {side.label}."
+    raise MetricsFileError(problem)

@@ -63,6 +63,8 @@ class Config:
         import dataclasses
 
         return dataclasses.replace(self, gates=(*self.gates, *self.promotion.get(stage, ())))
+    drift: DriftOptions = field(default_factory=lambda: DriftOptions())
+    monitor: MonitorOptions = field(default_factory=lambda: MonitorOptions())
 
     def direction_for(self, path: str, key: str) -> Direction:
         """Direction set for `path:key` or `key` in toolkit.yaml, else inferred from the name."""
@@ -134,7 +136,7 @@ def load_config(root: Path) -> Config:
         )
 
     lines = _top_level_lines(node)
-    known = {"gates", "metrics", "base", "report", "promotion"}
+    known = {"gates", "metrics", "base", "report", "promotion", "drift", "monitor"}
     for key in data:
         if key not in known:
             raise _fail(
@@ -152,6 +154,8 @@ def load_config(root: Path) -> Config:
         directions=_directions(path, data.get("metrics"), lines),
         report=_report(path, data.get("report"), lines),
         promotion=_promotion(path, data.get("promotion"), node, lines),
+        drift=_drift(path, data.get("drift"), lines),
+        monitor=_monitor(path, data.get("monitor"), lines),
     )
 
 
@@ -272,3 +276,132 @@ def _report(path: Path, raw: Any, lines: dict[str, int]) -> ReportOptions:
         max_rows=max_rows,
         production=production,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# drift: and monitor: (toolkit drift / toolkit monitor)
+
+DRIFT_TESTS = ("ks", "chisquare", "z", "wasserstein", "jensenshannon")
+COLUMN_TYPES = ("numerical", "categorical")
+
+
+@dataclass(frozen=True)
+class ColumnDrift:
+    """One entry of `drift.columns:`: a type, a test and a threshold, each optional."""
+
+    type: str | None = None  # numerical | categorical (None: inferred from the data)
+    test: str | None = None  # one of DRIFT_TESTS (None: Evidently's default for the column)
+    threshold: float | None = None  # None: the test's default (0.05 p-value, 0.1 distance)
+    ignore: bool = False
+
+
+@dataclass(frozen=True)
+class DriftOptions:
+    """The `drift:` section."""
+
+    share: float = 0.5  # the dataset drifts when at least this share of columns drift
+    columns: dict[str, ColumnDrift] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MonitorOptions:
+    """The `monitor:` section: where `toolkit monitor` finds the data and the model."""
+
+    model: str | None = None  # registry artifact name (None: any `*#prod` tag)
+    reference: str = "data/prepared/train.csv"  # training data, read at the production revision
+    current: str = "data/production/batch.csv"  # the production batch, in the workspace
+    target: str | None = None  # label column (None: none, so no performance check)
+    artifact: str = "models/model.pkl"  # the pickled model, read at the production revision
+    metrics: str = "eval/metrics.json"  # the production version's own metrics
+    threshold: float = 0.5  # probability at or above which the positive class is predicted
+    issue_label: str = "model-monitoring"
+    retrain: bool = False  # on drift, `--dispatch-retrain` starts retrain.yml
+
+
+def _drift(path: Path, raw: Any, lines: dict[str, int]) -> DriftOptions:
+    if raw is None:
+        return DriftOptions()
+    line = lines.get("drift")
+    if not isinstance(raw, dict):
+        raise _fail(path, line, "`drift:` must be a mapping with `share:` and/or `columns:`.")
+    unknown = set(raw) - {"share", "columns"}
+    if unknown:
+        names = sorted(map(str, unknown))
+        raise _fail(path, line, f"unknown drift option(s) {names}; expected share, columns.")
+    share = raw.get("share", 0.5)
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1:
+        raise _fail(path, line, "`drift.share` must be a number above 0 and at most 1 (default 0.5).")
+    columns_raw = raw.get("columns") or {}
+    if not isinstance(columns_raw, dict):
+        raise _fail(
+            path, line, "`drift.columns` must map column names to a type or to {type, test, threshold}."
+        )
+    columns: dict[str, ColumnDrift] = {}
+    for name, spec in columns_raw.items():
+        columns[str(name)] = _column_drift(path, line, str(name), spec)
+    return DriftOptions(share=float(share), columns=columns)
+
+
+def _column_drift(path: Path, line: int | None, name: str, spec: Any) -> ColumnDrift:
+    where = f"`drift.columns.{name}`"
+    if isinstance(spec, str):
+        spec = {"type": spec}
+    if not isinstance(spec, dict):
+        raise _fail(
+            path, line, f"{where} must be `numerical`, `categorical` or a mapping of type, test, threshold."
+        )
+    unknown = set(spec) - {"type", "test", "threshold", "ignore"}
+    if unknown:
+        names = sorted(map(str, unknown))
+        raise _fail(path, line, f"{where}: unknown key(s) {names}; expected type, test, threshold or ignore.")
+    kind = spec.get("type")
+    if kind is not None and kind not in COLUMN_TYPES:
+        raise _fail(path, line, f"{where}: type must be numerical or categorical, not {kind!r}.")
+    test = spec.get("test")
+    if test is not None and test not in DRIFT_TESTS:
+        raise _fail(path, line, f"{where}: test must be one of {', '.join(DRIFT_TESTS)}, not {test!r}.")
+    if test in ("ks", "wasserstein") and kind == "categorical":
+        raise _fail(path, line, f"{where}: the {test} test needs numbers; use chisquare, z or jensenshannon.")
+    threshold = spec.get("threshold")
+    if threshold is not None and (
+        isinstance(threshold, bool) or not isinstance(threshold, int | float) or threshold <= 0
+    ):
+        raise _fail(path, line, f"{where}: threshold must be a positive number.")
+    ignore = spec.get("ignore", False)
+    if not isinstance(ignore, bool):
+        raise _fail(path, line, f"{where}: ignore must be true or false.")
+    return ColumnDrift(
+        type=kind, test=test, threshold=None if threshold is None else float(threshold), ignore=ignore
+    )
+
+
+def _monitor(path: Path, raw: Any, lines: dict[str, int]) -> MonitorOptions:
+    if raw is None:
+        return MonitorOptions()
+    line = lines.get("monitor")
+    fields: tuple[str, ...] = ("model", "reference", "current", "target", "artifact", "metrics")
+    fields += ("threshold", "issue_label", "retrain")
+    if not isinstance(raw, dict):
+        raise _fail(path, line, f"`monitor:` must be a mapping ({', '.join(fields)}).")
+    unknown = set(raw) - set(fields)
+    if unknown:
+        names = sorted(map(str, unknown))
+        raise _fail(path, line, f"unknown monitor option(s) {names}; expected {', '.join(fields)}.")
+    values: dict[str, Any] = {}
+    for name in fields:
+        if name not in raw:
+            continue
+        value = raw[name]
+        if name == "retrain":
+            if not isinstance(value, bool):
+                raise _fail(path, line, "`monitor.retrain` must be true or false.")
+            values[name] = value
+        elif name == "threshold":
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+                raise _fail(path, line, "`monitor.threshold` must be a probability between 0 and 1.")
+            values[name] = float(value)
+        elif not isinstance(value, str) or not value.strip() or any(ord(c) < 32 for c in value):
+            raise _fail(path, line, f"`monitor.{name}` must be a non-empty name or path.")
+        else:
+            values[name] = value.strip()
+    return MonitorOptions(**values)

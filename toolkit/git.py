@@ -314,3 +314,48 @@ class ObjectReader:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+# -- branches and pushes (toolkit monitor --open-pr, issue 12) -------------------------------------
+
+
+def current_branch(root: Path) -> str | None:
+    """The checked-out branch, or None on a detached HEAD."""
+    result = _git(root, "symbolic-ref", "--quiet", "--short", "HEAD")
+    name = result.stdout.decode(errors="replace").strip()
+    return name if result.returncode == 0 and name else None
+
+
+def commit_and_push(root: Path, branch: str, message: str, environ: Mapping[str, str]) -> str:
+    """Commit every change of the working tree on `branch` (made afresh) and force-push it to `origin`.
+
+    Pushes with the job token the way `ensure_revision` fetches (an extraheader in the
+    environment, never argv or a file), since the workflows check out without credentials.
+    """
+    _check_name(branch)
+    steps: list[tuple[str, ...]] = [
+        ("switch", "-C", branch),
+        ("add", "-A"),
+        ("-c", "user.name=github-actions[bot]",
+         "-c", "user.email=41898282+github-actions[bot]@users.noreply.github.com",
+         "commit", "-q", "--allow-empty", "-m", message),
+    ]
+    for args in steps:
+        result = _git(root, *args)
+        if result.returncode != 0:
+            detail = result.stderr.decode(errors="replace").strip().splitlines()
+            raise GitError(
+                f"`git {' '.join(args[-3:] if args[0] == '-c' else args)}` failed in {root}: "
+                f"{detail[-1] if detail else 'git failed'}; check the branch name and the checkout."
+            )
+    env = _env()
+    env.update(fetch_auth_env(environ))
+    pushed = proc.run(("git", "push", "--quiet", "origin", f"+HEAD:refs/heads/{branch}"), cwd=root, env=env,
+                      check=False)
+    if pushed.returncode != 0:
+        detail = pushed.stderr.decode(errors="replace").strip().splitlines()
+        raise GitError(
+            f"cannot push branch {branch} to origin: {detail[-1] if detail else 'git push failed'}; "
+            "give the job `permissions: contents: write` and GITHUB_TOKEN in its environment."
+        )
+    return resolve(root, "HEAD") or ""

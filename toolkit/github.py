@@ -177,12 +177,9 @@ class Client:
 
     def pull_for_head(self, repo: str, head_label: str, head_sha: str) -> int | None:
         """The open PR whose head is `owner:branch` at commit `head_sha` (fork runs), or None."""
-        path = f"/repos/{repo}/pulls"
         numbers = {
             int(pr["number"])
-            for pr in (
-                self._item(item, path) for item in self.paginate(path, {"state": "open", "head": head_label})
-            )
+            for pr in self.list_pulls(repo, head=head_label)
             if isinstance(pr.get("number"), int)
             and isinstance(pr.get("head"), dict)
             and pr["head"].get("sha") == head_sha
@@ -252,6 +249,53 @@ class Client:
             payload["log_url"] = log_url
         path = f"/repos/{repo}/deployments/{int(deployment_id)}/statuses"
         return self._object(self.request("POST", path, json=payload), "a deployment status")
+
+    # -- issues, labels, pull requests, workflow dispatch (toolkit monitor, issue 12) ----------
+
+    def list_issues(self, repo: str, *, label: str, state: str = "open") -> list[dict[str, Any]]:
+        """Issues (not pull requests) carrying `label`, in `state`, oldest first."""
+        params: dict[str, str | int] = {"labels": label, "state": state}
+        params.update(sort="created", direction="asc")
+        items = self.paginate(f"/repos/{repo}/issues", params)
+        return [i for i in items if isinstance(i, dict) and "pull_request" not in i and "number" in i]
+
+    def create_issue(self, repo: str, title: str, body: str, labels: list[str]) -> dict[str, Any]:
+        """Open an issue; return it."""
+        payload = {"title": title, "body": body, "labels": labels}
+        return self._object(self.request("POST", f"/repos/{repo}/issues", json=payload), "an issue")
+
+    def update_issue(self, repo: str, number: int, **fields: Any) -> dict[str, Any]:
+        """Change an issue's body, title or state (`state="closed", state_reason="completed"`)."""
+        path = f"/repos/{repo}/issues/{int(number)}"
+        return self._object(self.request("PATCH", path, json=fields), "an issue")
+
+    def ensure_label(self, repo: str, name: str, color: str, description: str = "") -> None:
+        """Create label `name` unless it exists (422 `already_exists` is fine)."""
+        try:
+            payload = {"name": name, "color": color, "description": description}
+            self.request("POST", f"/repos/{repo}/labels", json=payload)
+        except ValidationError as exc:
+            if "already_exists" not in exc.message and "already exists" not in exc.message:
+                raise
+
+    def create_pull(self, repo: str, *, title: str, head: str, base: str, body: str) -> dict[str, Any]:
+        """Open a pull request from branch `head` into `base`; return it."""
+        payload = {"title": title, "head": head, "base": base, "body": body}
+        return self._object(self.request("POST", f"/repos/{repo}/pulls", json=payload), "a pull request")
+
+    def list_pulls(self, repo: str, *, head: str, state: str = "open") -> list[dict[str, Any]]:
+        """Pull requests from `head` (`owner:branch`) in `state`."""
+        path = f"/repos/{repo}/pulls"
+        return [self._item(p, path) for p in self.paginate(path, {"head": head, "state": state})]
+
+    def dispatch_workflow(
+        self, repo: str, workflow: str, ref: str, inputs: Mapping[str, str] | None = None
+    ) -> None:
+        """Start workflow file `workflow` on `ref` (workflow_dispatch); GitHub answers 204."""
+        payload: dict[str, Any] = {"ref": ref}
+        if inputs:
+            payload["inputs"] = dict(inputs)
+        self.request("POST", f"/repos/{repo}/actions/workflows/{workflow}/dispatches", json=payload)
 
     # -- transport --------------------------------------------------------------------------
 
