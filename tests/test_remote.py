@@ -251,3 +251,21 @@ def test_diagnose_names_the_fix(text: str, fix: str) -> None:
 
 def test_diagnose_leaves_unknown_errors() -> None:
     assert remotes.diagnose("stage train failed: ZeroDivisionError", "storage", "s3://b/p", None) is None
+
+
+def test_s3_readme_shows_least_privilege_policies() -> None:
+    from toolkit import scaffold
+
+    spec = remotes.parse("s3://team-bucket/ml/demo", "https://minio.example.com", "eu-west-1")
+    files = scaffold.render(Path("/nowhere/demo"), "mlops-toolkit==0.1.0", spec)
+    readme = files["README.md"].decode()
+    assert '"Resource": "arn:aws:s3:::team-bucket/ml/demo/*"' in readme
+    assert '"s3:prefix": ["ml/demo/*"]' in readme
+    assert "repo:OWNER/REPO:pull_request" in readme and "repo:OWNER/REPO:ref:refs/heads/main" in readme
+    # Read-only lists and gets; only the read-write role may put and delete.
+    policy = readme.split("permissions policy", 1)[1].split("```json", 1)[1].split("```", 1)[0]
+    assert json.loads(policy)["Statement"][1]["Action"] == "s3:GetObject"
+    assert "s3:PutObject" not in policy
+    assert b"dvc[s3]" in files["requirements.txt"]
+    plain = scaffold.render(Path("/nowhere/demo"), "mlops-toolkit==0.1.0")
+    assert b"dvc[s3]" not in plain["requirements.txt"] and b"sts:AssumeRole" not in plain["README.md"]

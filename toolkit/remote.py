@@ -47,6 +47,12 @@ class RemoteSpec:
         return self.url[len("s3://"):].split("/", 1)[0] if self.is_s3 else None
 
     @property
+    def keys(self) -> str:
+        """The objects under the prefix, as an IAM resource/condition pattern (`team/proj/*`)."""
+        prefix = self.url[len("s3://"):].partition("/")[2].strip("/") if self.is_s3 else ""
+        return f"{prefix}/*" if prefix else "*"
+
+    @property
     def requirement(self) -> str:
         """The DVC line of requirements.txt: the extra that reaches this remote."""
         return "dvc[s3]>=3.49" if self.is_s3 else "dvc>=3.49"

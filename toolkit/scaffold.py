@@ -91,6 +91,8 @@ def context(root: Path, toolkit_requirement: str, remote: RemoteSpec | None = No
         "remote_url": remote.url if remote else None,
         "remote_endpoint": remote.endpoint_url if remote else None,
         "remote_region": remote.region if remote else None,
+        "remote_bucket": remote.bucket if remote else None,
+        "remote_keys": remote.keys if remote else None,
         "dvc_requirement": remote.requirement if remote else "dvc>=3.49",
         "toolkit_requirement": toolkit_requirement,
         "uses": action_pins(),
