@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import uuid
 from collections.abc import Iterator
@@ -40,6 +41,36 @@ class S3Server:
         name = f"bkt-{uuid.uuid4().hex[:12]}"
         self.client().create_bucket(Bucket=name)
         return name
+
+    def user(self, name: str, actions: list[str], bucket: str) -> dict[str, str]:
+        """An IAM user allowed exactly `actions` on bucket and its objects: AWS_* variables."""
+        import json
+
+        import boto3
+
+        iam = boto3.client(
+            "iam", endpoint_url=self.endpoint, aws_access_key_id=KEY_ID,
+            aws_secret_access_key=SECRET, region_name="us-east-1",
+        )
+        iam.create_user(UserName=name)
+        policy = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": actions,
+            "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+        }]}
+        iam.put_user_policy(UserName=name, PolicyName="dvc", PolicyDocument=json.dumps(policy))
+        key = iam.create_access_key(UserName=name)["AccessKey"]
+        return {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+
+    @contextlib.contextmanager
+    def enforcing_iam(self) -> Iterator[None]:
+        """moto checks signatures and IAM policies of every request inside (its reset-auth API)."""
+        import requests
+
+        requests.post(f"{self.endpoint}/moto-api/reset-auth", data=b"0", timeout=10).raise_for_status()
+        try:
+            yield
+        finally:
+            requests.post(f"{self.endpoint}/moto-api/reset-auth", data=b"inf", timeout=10).raise_for_status()
 
     def keys(self, bucket: str) -> list[str]:
         """Every object key in bucket."""

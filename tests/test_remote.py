@@ -156,6 +156,29 @@ def test_missing_credentials_name_the_fix(pushed, tmp_path: Path) -> None:
         assert "AWS_ACCESS_KEY_ID" in done.stderr
 
 
+def test_read_only_credentials_pull_but_cannot_push(pushed, tmp_path: Path, s3_server: S3Server) -> None:
+    """moto enforcing IAM: a list+get user reproduces from the remote; its push fails, named."""
+    demo, bucket, env = pushed
+    reader = {**env, **s3_server.user(f"reader-{bucket}", ["s3:ListBucket", "s3:GetObject"], bucket)}
+    clone = _clone(demo, tmp_path, env)
+    params = (clone / "params.yaml").read_text()
+    (clone / "params.yaml").write_text(params.replace("rows: 200", "rows: 120", 1))
+    before = sorted(s3_server.keys(bucket))
+    with s3_server.enforcing_iam():
+        done = _toolkit(["repro", "--pull", "--push"], clone, reader)
+        check = _toolkit(["remote", "check"], clone, reader)
+        wrong = _toolkit(["remote", "check"], clone, {**reader, "AWS_SECRET_ACCESS_KEY": "not-the-secret"})
+    assert done.returncode == 1, done.stdout
+    assert "Running stage 'production_batch'" in done.stdout + done.stderr  # the pull worked
+    assert f"`storage` (s3://{bucket}/ml" in done.stderr
+    assert "a read-only role cannot push" in done.stderr and "s3:PutObject" in done.stderr
+    assert check.returncode == 1 and "writing a probe object failed" in check.stderr
+    assert "a read-only role cannot push" in check.stderr
+    assert wrong.returncode == 1 and "not valid for this endpoint" in wrong.stderr, wrong.stderr
+    # Nothing reached the remote: no output, no run-cache entry, no probe.
+    assert sorted(s3_server.keys(bucket)) == before
+
+
 def test_unreachable_endpoint_fails_in_bounded_time(pushed, tmp_path: Path) -> None:
     demo, _, env = pushed
     clone = _clone(demo, tmp_path, env)

@@ -256,10 +256,14 @@ def repro(
 
 
 def _last(log: str) -> str:
-    """The last error line of a dvc log (its support footer dropped)."""
+    """The error line of a dvc log that says why (the first naming a known remote fault, else the
+    last), its support footer dropped: `dvc push` ends on "N files failed to upload"."""
+    from toolkit.remote import diagnose
+
     lines = [x.strip() for x in log.split("Having any troubles?")[0].splitlines() if x.strip()]
     errors = [x for x in lines if x.startswith("ERROR:")]
-    last = errors[-1] if errors else (lines[-1] if lines else "no output")
+    known = [x for x in errors if diagnose(x, "", "", None)]
+    last = known[0] if known else errors[-1] if errors else (lines[-1] if lines else "no output")
     return last.removeprefix("ERROR: ").removeprefix("unexpected error - ").rstrip(".")
 
 

@@ -99,7 +99,10 @@ def _check(root: Path, name: str) -> None:
     except DvcError:
         raise
     except Exception as exc:
-        text = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:400]
+        # s3fs turns botocore's ClientError into a PermissionError with the message only; the
+        # error code (SignatureDoesNotMatch, AccessDenied, ...) is on its cause.
+        cause = f" ({exc.__cause__})" if exc.__cause__ is not None else ""
+        text = f"{type(exc).__name__}: {exc}{cause}".replace("\n", " ")[:600]
         if probe is not None and fs is not None and step != "writing a probe object":
             with contextlib.suppress(Exception):
                 fs.rm_file(probe)
