@@ -284,7 +284,8 @@ def test_s3_readme_shows_least_privilege_policies() -> None:
     readme = files["README.md"].decode()
     assert '"Resource": "arn:aws:s3:::team-bucket/ml/demo/*"' in readme
     assert '"s3:prefix": ["ml/demo/*"]' in readme
-    assert "repo:OWNER/REPO:pull_request" in readme and "repo:OWNER/REPO:ref:refs/heads/main" in readme
+    assert "repo:OWNER/REPO:pull_request" in readme
+    assert 'read-write role, `"sub": "repo:OWNER/REPO:ref:refs/heads/main"` alone' in readme
     # Read-only lists and gets; only the read-write role may put and delete.
     policy = readme.split("permissions policy", 1)[1].split("```json", 1)[1].split("```", 1)[0]
     assert json.loads(policy)["Statement"][1]["Action"] == "s3:GetObject"

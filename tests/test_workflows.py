@@ -413,6 +413,8 @@ def test_s3_roles_by_oidc_least_privilege(generated_s3: dict[str, Path], generat
         ("pull-request.yml", "report"): "${{ needs.settings.outputs.read_role }}",
         ("main.yml", "reproduce"): "${{ needs.settings.outputs.write_role }}",
         ("deploy.yml", "deliver"): "${{ needs.describe.outputs.write_role }}",
+        ("monitor.yml", "check"): "${{ steps.ci.outputs.read_role }}",
+        ("retrain.yml", "retrain"): "${{ steps.ci.outputs.write_role }}",
     }
     pr = _load(generated_s3["pull-request.yml"])
     (step,) = _role_steps(pr["jobs"]["report"])

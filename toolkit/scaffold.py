@@ -111,7 +111,8 @@ def _environment(folder: str) -> SandboxedEnvironment:
     from jinja2.sandbox import SandboxedEnvironment
 
     return SandboxedEnvironment(
-        loader=FileSystemLoader(folder),
+        # snippets/: parts that several templates include (never written out themselves).
+        loader=FileSystemLoader([folder, str(Path(folder).parent / "snippets")]),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,
