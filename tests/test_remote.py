@@ -293,3 +293,41 @@ def test_s3_readme_shows_least_privilege_policies() -> None:
     assert b"dvc[s3]" in files["requirements.txt"]
     plain = scaffold.render(Path("/nowhere/demo"), "mlops-toolkit==0.1.0")
     assert b"dvc[s3]" not in plain["requirements.txt"] and b"sts:AssumeRole" not in plain["README.md"]
+
+
+@pytest.mark.parametrize(("payload", "fork"), [("pull_request_opened.fork.json", True),
+                                                 ("pull_request_opened.payload.json", False)])
+def test_fork_pull_requests_reproduce_without_a_cloud_remote(
+    tmp_path: Path, events_dir: Path, capsys: pytest.CaptureFixture[str], payload: str, fork: bool
+) -> None:
+    """GitHub gives a fork's pull request no OIDC token: `toolkit ci` skips the S3 remote, saying so."""
+    from toolkit import actions
+    from toolkit.commands.ci import _use_remote
+
+    (tmp_path / ".dvc").mkdir()
+    (tmp_path / ".dvc" / "config").write_text(
+        "[core]\n    remote = storage\n['remote \"storage\"']\n    url = s3://team-bucket/ml\n"
+    )
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request",
+           "GITHUB_EVENT_PATH": str(events_dir / payload), "GITHUB_REPOSITORY": "Codertocat/Hello-World"}
+    ctx = actions.context_from_env(env)
+    assert ctx.fork is fork
+    assert _use_remote(ctx, tmp_path) is not fork
+    said = capsys.readouterr()
+    skipped = "reproducing without the DVC remote `storage` (s3://team-bucket/ml)"
+    assert (skipped in said.err + said.out) is fork
+    # A local folder remote is not skipped for forks: it needs no credentials.
+    config = (tmp_path / ".dvc" / "config").read_text()
+    (tmp_path / ".dvc" / "config").write_text(config.replace("s3://team-bucket/ml", "../x"))
+    assert _use_remote(ctx, tmp_path) is True
+
+
+def test_summary_names_the_stages_from_the_remote() -> None:
+    from toolkit.results import ReproResult
+
+    result = ReproResult(ran=("evaluate",), skipped=("prepare", "train", "batch"), seconds=1.0,
+                         restored=("train", "batch"), from_remote=("train",))
+    assert result.summary() == (
+        "ran: evaluate; restored from the remote's run-cache: train; restored from the run-cache: batch; "
+        "up to date: prepare (1.0 s)"
+    )
