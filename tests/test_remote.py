@@ -136,6 +136,9 @@ def test_wrong_bucket_is_exit_1_naming_the_remote(pushed, tmp_path: Path) -> Non
     clone = _clone(demo, tmp_path, env)
     subprocess.run([sys.executable, "-m", "dvc", "remote", "modify", "storage", "url", "s3://no-such-bucket-x/ml"],
                    cwd=clone, env=env, check=True, capture_output=True)
+    # A plain `toolkit repro` never goes online (no preflight): the wrong bucket does not stop it.
+    offline = _toolkit(["repro"], clone, env)
+    assert offline.returncode == 0, offline.stderr
     done = _toolkit(["ci", "--base", "HEAD"], clone, env)
     assert done.returncode == 1
     assert "`storage` (s3://no-such-bucket-x/ml" in done.stderr

@@ -213,7 +213,7 @@ def repro(
     if reason:
         wanted = " and ".join(w for w, on in (("pull", pull), ("push", push)) if on)
         output.info(f"Skipping the DVC {wanted}: {reason}; reproducing from the local cache.")
-    use_remote = reason is None
+    use_remote = (pull or push) and reason is None  # a plain `toolkit repro` never goes online
     if use_remote:
         from toolkit import remote as remotes
 
