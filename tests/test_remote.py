@@ -197,6 +197,27 @@ def test_unreachable_endpoint_fails_in_bounded_time(pushed, tmp_path: Path) -> N
         assert took < 60, took
 
 
+def test_silent_endpoint_fails_by_the_deadline(pushed, tmp_path: Path) -> None:
+    """An endpoint that accepts connections and never answers: exit 1 at TOOLKIT_REMOTE_TIMEOUT."""
+    import socket
+
+    demo, _, env = pushed
+    clone = _clone(demo, tmp_path, env)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # the kernel completes the handshakes; nobody ever reads or answers
+        endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        subprocess.run([sys.executable, "-m", "dvc", "remote", "modify", "storage", "endpointurl", endpoint],
+                       cwd=clone, env=env, check=True, capture_output=True)
+        for args in (["repro", "--pull"], ["remote", "check"]):
+            start = time.monotonic()
+            done = _toolkit(args, clone, {**env, "TOOLKIT_REMOTE_TIMEOUT": "4"}, timeout=120)
+            took = time.monotonic() - start
+            assert done.returncode == 1, done.stdout
+            assert f"its endpoint at {endpoint} does not answer" in done.stderr
+            assert took < 40, took
+
+
 def test_remote_check_writes_reads_and_deletes_a_probe(pushed, tmp_path: Path, s3_server: S3Server) -> None:
     demo, bucket, env = pushed
     before = set(s3_server.keys(bucket))

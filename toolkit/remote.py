@@ -23,6 +23,19 @@ CONNECT_TIMEOUT = 10
 READ_TIMEOUT = 60
 # botocore's attempts per request (its default, 5 in legacy mode, makes a dead endpoint slow).
 MAX_ATTEMPTS = "2"
+# The first contact with the remote (the preflight listing, `toolkit remote check`) must end by
+# then: an endpoint that accepts connections but never answers would otherwise take s3fs's retries
+# times botocore's attempts times the read timeout (~10 minutes). TOOLKIT_REMOTE_TIMEOUT overrides.
+DEADLINE = 60.0
+
+
+def deadline(environ: Mapping[str, str]) -> float:
+    """Seconds the first contact with the remote may take (TOOLKIT_REMOTE_TIMEOUT, default 60)."""
+    try:
+        value = float(environ.get("TOOLKIT_REMOTE_TIMEOUT", DEADLINE))
+    except ValueError:
+        return DEADLINE
+    return value if value > 0 else DEADLINE
 
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _REGION = re.compile(r"^[a-z0-9-]{1,40}$")
@@ -212,10 +225,16 @@ def preflight(root: Path, environ: Mapping[str, str], rerun: str) -> None:
     remote = dvc.default_remote(root)
     if remote is None or remote.local_path is not None:
         return
-    done = proc.run(
-        [*proc.DVC, "ls-url", f"remote://{remote.name}"],
-        cwd=root, env=remote_env(proc.child_env(environ)), check=False,
-    )
+    import subprocess
+
+    seconds = deadline(environ)
+    try:
+        done = proc.run(
+            [*proc.DVC, "ls-url", f"remote://{remote.name}"],
+            cwd=root, env=remote_env(proc.child_env(environ)), check=False, timeout=seconds,
+        )
+    except subprocess.TimeoutExpired:
+        raise failure(root, "listing", f"no answer within {seconds:g} s (timed out)", rerun) from None
     if done.returncode == 0:
         return
     text = " ".join((done.stderr + done.stdout).decode(errors="replace").split())

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import output
+from toolkit import remote as remotes
 from toolkit.errors import DvcError
 
 PROBE_PREFIX = "toolkit-remote-check-"
@@ -53,9 +54,36 @@ def run(*, action: str = "check", environ: Mapping[str, str], cwd: Path) -> int:
     where = f"`{remote.name}` ({remote.url}{', endpoint ' + endpoint if endpoint else ''})"
     output.info(f"Checking the DVC remote {where}")
     with _aws_env(environ):
-        _check(root, remote.name)
+        _bounded(root, remote.name, remotes.deadline(environ))
     output.write_line(f"The DVC remote {where} is reachable, readable and writable.")
     return 0
+
+
+def _bounded(root: Path, name: str, seconds: float) -> None:
+    """_check within `seconds`: an endpoint that never answers is an error, not a hang.
+
+    The check runs in a daemon thread; on time-out the command fails and the process exits (a
+    probe already written then stays at the remote's top, where DVC never reads).
+    """
+    import threading
+
+    failed: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            _check(root, name)
+        except BaseException as exc:
+            failed.append(exc)
+
+    thread = threading.Thread(target=target, name="toolkit-remote-check", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise remotes.failure(
+            root, "the check", f"no answer within {seconds:g} s (timed out)", "`toolkit remote check`"
+        )
+    if failed:
+        raise failed[0]
 
 
 def _dvc_root(cwd: Path) -> Path | None:
