@@ -177,3 +177,40 @@ def test_drift_and_monitor_errors_name_the_setting(tmp_path: Path, text: str, ne
     with pytest.raises(ConfigError) as err:
         load_config(tmp_path)
     assert "toolkit.yaml" in err.value.format_message() and needle in err.value.format_message()
+
+
+# -- issue 13: the `ci:` section (runner, timeout, AWS roles) --------------------------------------
+
+
+def test_ci_section(tmp_path: Path) -> None:
+    (tmp_path / "toolkit.yaml").write_text(
+        "ci:\n  runs-on: [self-hosted, gpu]\n  timeout-minutes: 120\n  aws:\n    region: eu-west-1\n"
+        "    read-role: arn:aws:iam::123456789012:role/ml-ro\n"
+        "    write-role: arn:aws:iam::123456789012:role/ml-rw\n"
+    )
+    ci = load_config(tmp_path).ci
+    assert ci.runs_on == ("self-hosted", "gpu") and ci.timeout_minutes == 120
+    assert ci.aws_read_role == "arn:aws:iam::123456789012:role/ml-ro"
+    assert ci.aws_write_role == "arn:aws:iam::123456789012:role/ml-rw" and ci.aws_region == "eu-west-1"
+    assert load_config(tmp_path / "nowhere").ci.runs_on == "ubuntu-latest"
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("ci:\n  runs-on: 'a b'\n", "`ci.runs-on` must be a runner label"),
+        ("ci:\n  runs-on: []\n", "`ci.runs-on` must be a runner label"),
+        ("ci:\n  timeout-minutes: 0\n", "`ci.timeout-minutes` must be a whole number from 1 to 4320"),
+        ("ci:\n  timeout-minutes: true\n", "`ci.timeout-minutes`"),
+        ("ci:\n  aws:\n    region: eu-west-1\n    read-role: admin\n", "`ci.aws.read-role` must be an IAM"),
+        ("ci:\n  aws:\n    write-role: arn:aws:iam::123456789012:role/x\n", "needs `region:`"),
+        ("ci:\n  aws:\n    key: x\n", "unknown ci.aws option(s) ['key']"),
+        ("ci:\n  runner: x\n", "unknown ci option(s) ['runner']"),
+        ("ci: [1]\n", "`ci:` must be a mapping"),
+    ],
+)
+def test_ci_errors_name_the_setting(tmp_path: Path, text: str, needle: str) -> None:
+    (tmp_path / "toolkit.yaml").write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path)
+    assert needle in err.value.message and "toolkit.yaml, line 1" in err.value.message

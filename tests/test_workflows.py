@@ -115,12 +115,12 @@ def test_actionlint_reports_an_unsafe_workflow(tmp_path: Path) -> None:
 def test_permissions_are_minimal(generated: dict[str, Path]) -> None:
     expected = {
         # Runs the PR's code: read-only, and (below) no step gets the token.
-        "pull-request.yml": {"report": {"contents": "read"}},
+        "pull-request.yml": {"settings": {"contents": "read"}, "report": {"contents": "read"}},
         # Runs no PR code: the only job that may write, and only the comment.
         "pr-comment.yml": {
             "comment": {"actions": "read", "contents": "read", "pull-requests": "write"}
         },
-        "main.yml": {"reproduce": {"contents": "read"}},
+        "main.yml": {"settings": {"contents": "read"}, "reproduce": {"contents": "read"}},
         "deploy.yml": {
             "describe": {"contents": "read"},
             "deliver": {"contents": "write", "deployments": "write"},
@@ -352,3 +352,125 @@ def test_retrain_opens_the_pr_and_posts_the_report_itself(generated: dict[str, P
     pr = [r for r in runs if "--open-pr" in r]
     assert pr == ['toolkit monitor --open-pr toolkit/retrain --body-file "$RUNNER_TEMP/report.md"']
     assert runs[-1] == 'toolkit comment --body-file "$RUNNER_TEMP/report.md" --pr "$PR_NUMBER"'
+
+
+# -- issue 13: the S3 remote by OIDC, runners from toolkit.yaml ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def generated_s3(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The workflows `toolkit new --remote s3://...` writes, on disk."""
+    from toolkit import remote
+
+    root = tmp_path_factory.mktemp("wf-s3") / "demo"
+    spec = remote.parse("s3://team-bucket/demo", "https://minio.example.com", "eu-west-1")
+    out: dict[str, Path] = {}
+    for rel, content in scaffold.render(root, remote=spec).items():
+        if rel.startswith(".github/workflows/"):
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+            out[path.name] = path
+    return out
+
+
+def test_s3_workflows_are_lint_clean(generated_s3: dict[str, Path]) -> None:
+    zizmor = Path(sys.executable).parent / "zizmor"
+    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_TOKEN", "GH_TOKEN")}
+    files = [str(p) for p in generated_s3.values()]
+    for persona in ("regular", "pedantic"):
+        proc = subprocess.run(
+            [str(zizmor), "--offline", f"--persona={persona}", *files],
+            capture_output=True, text=True, env=env,
+        )
+        assert proc.returncode == 0, f"zizmor ({persona}):\n{proc.stdout}\n{proc.stderr}"
+    command = actionlint_command()
+    if command is None:
+        pytest.skip("actionlint is not available (see test_actionlint_finds_nothing)")
+    proc = subprocess.run([*command, *files], capture_output=True, text=True)
+    assert proc.returncode == 0, f"actionlint:\n{proc.stdout}\n{proc.stderr}"
+
+
+def _role_steps(job: dict[str, Any]) -> list[dict[str, Any]]:
+    action = "aws-actions/configure-aws-credentials@"
+    return [s for s in job["steps"] if str(s.get("uses", "")).startswith(action)]
+
+
+def test_s3_roles_by_oidc_least_privilege(generated_s3: dict[str, Path], generated: dict[str, Path]) -> None:
+    roles: dict[tuple[str, str], str] = {}
+    for name, path in generated_s3.items():
+        text = path.read_text()
+        for needle in ("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "secrets.", "vars."):
+            assert needle not in text, (name, needle)
+        for job_name, job in _load(path)["jobs"].items():
+            steps = _role_steps(job)
+            # id-token: write exactly in the jobs that assume a role.
+            assert (job["permissions"].get("id-token") == "write") == bool(steps), (name, job_name)
+            for step in steps:
+                roles[(name, job_name)] = step["with"]["role-to-assume"]
+                assert step["with"]["aws-region"].endswith("outputs.region }}")
+    assert roles == {
+        ("pull-request.yml", "report"): "${{ needs.settings.outputs.read_role }}",
+        ("main.yml", "reproduce"): "${{ needs.settings.outputs.write_role }}",
+        ("deploy.yml", "deliver"): "${{ needs.describe.outputs.write_role }}",
+        ("monitor.yml", "check"): "${{ steps.ci.outputs.read_role }}",
+        ("retrain.yml", "retrain"): "${{ steps.ci.outputs.write_role }}",
+    }
+    pr = _load(generated_s3["pull-request.yml"])
+    (step,) = _role_steps(pr["jobs"]["report"])
+    # Forks get no OIDC token: the step is skipped for them (and `toolkit ci` skips the remote).
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in step["if"]
+    # The settings come from the base branch, never from the pull request's toolkit.yaml.
+    (checkout,) = pr["jobs"]["settings"]["steps"][:1]
+    assert checkout["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
+    # The comment and issue jobs stay on GitHub-hosted runners; the default scaffold has no role.
+    for path in generated_s3.values():
+        for job_name, job in _load(path)["jobs"].items():
+            if job_name not in ("report", "reproduce"):
+                assert job["runs-on"] == "ubuntu-latest", (path.name, job_name)
+    for path in generated.values():
+        assert "configure-aws-credentials" not in path.read_text() and "id-token" not in path.read_text()
+
+
+_RO = "arn:aws:iam::123456789012:role/ro"
+_RW = "arn:aws:iam::123456789012:role/rw"
+
+
+def _settings_program(workflow: Path) -> str:
+    run = next(s["run"] for s in _load(workflow)["jobs"]["settings"]["steps"] if s.get("id") == "ci")
+    return run.split("jq -r '", 1)[1].rsplit("' <<<", 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("ci", "expected"),
+    [
+        (None, {"runs_on": '"ubuntu-latest"', "timeout_minutes": "30", "read_role": ""}),
+        ({"runs-on": ["self-hosted", "gpu"], "timeout-minutes": 120},
+         {"runs_on": '["self-hosted","gpu"]', "timeout_minutes": "120"}),
+        ({"runs-on": "k8s-pool", "aws": {"region": "eu-west-1", "read-role": _RO, "write-role": _RW}},
+         {"runs_on": '"k8s-pool"', "region": "eu-west-1", "read_role": _RO, "write_role": _RW}),
+        # Broken values fall back to the defaults; nothing but one line per output gets through.
+        ({"runs-on": "a b", "timeout-minutes": 99999,
+          "aws": {"region": "eu\nx=1", "read-role": _RO + "\nx=1"}},
+         {"runs_on": '"ubuntu-latest"', "timeout_minutes": "30", "region": "", "read_role": ""}),
+        ({"runs-on": [], "aws": "nope"}, {"runs_on": '"ubuntu-latest"', "write_role": ""}),
+    ],
+)
+def test_settings_job_reads_ci_with_the_same_rules(
+    generated: dict[str, Path], ci: Any, expected: dict[str, str]
+) -> None:
+    """The settings step's jq program (yq turns toolkit.yaml into the JSON it reads) on its own."""
+    import json
+
+    jq = shutil.which("jq")
+    if jq is None:
+        pytest.skip("jq is not installed (it is on GitHub's runners): `apt-get install jq`")
+    program = _settings_program(generated["pull-request.yml"])
+    assert program == _settings_program(generated["main.yml"])
+    proc = subprocess.run([jq, "-r", program], input=json.dumps(ci if ci is not None else {}),
+                          capture_output=True, text=True, check=True)
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 5
+    outputs = dict(line.split("=", 1) for line in lines)
+    for key, value in expected.items():
+        assert outputs[key] == value, key

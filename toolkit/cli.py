@@ -44,9 +44,26 @@ def cli(quiet: bool) -> None:
     help="How requirements.txt installs the toolkit (default: the running install, e.g. "
     "'mlops-toolkit @ git+URL@COMMIT' or 'mlops-toolkit==VERSION').",
 )
-def new(path: Path, force: bool, no_git: bool, toolkit_requirement: str | None) -> None:
+@click.option("--remote", "remote_url", metavar="URL",
+              help="The DVC default remote: s3://BUCKET/PREFIX or a folder (default: a folder beside PATH).")
+@click.option("--endpoint-url", metavar="URL", help="S3-compatible endpoint (MinIO, Ceph, R2); s3:// only.")
+@click.option("--region", metavar="R", help="The bucket's region; s3:// only.")
+def new(
+    path: Path,
+    force: bool,
+    no_git: bool,
+    toolkit_requirement: str | None,
+    remote_url: str | None,
+    endpoint_url: str | None,
+    region: str | None,
+) -> None:
     """Scaffold a DVC-tracked scikit-learn project at PATH."""
-    _dispatch("new", path=path, force=force, no_git=no_git, toolkit_requirement=toolkit_requirement)
+    if remote_url is None and (endpoint_url or region):
+        raise click.UsageError("--endpoint-url and --region need --remote s3://BUCKET/PREFIX.")
+    _dispatch(
+        "new", path=path, force=force, no_git=no_git, toolkit_requirement=toolkit_requirement,
+        remote_url=remote_url, endpoint_url=endpoint_url, region=region,
+    )
 
 
 @cli.command(short_help="Reproduce the DVC pipeline (dvc repro).")
@@ -304,6 +321,20 @@ def monitor(
         body_file=body_file,
         fail_on_drift=fail_on_drift,
     )
+
+
+# -- the DVC remote (issue 13): toolkit remote check ----------------------------------------------
+
+
+@cli.group(short_help="The DVC remote: is it reachable and writable.")
+def remote() -> None:
+    """The project's default DVC remote."""
+
+
+@remote.command("check", short_help="List, write, read back and delete a probe on the remote.")
+def remote_check() -> None:
+    """Is the default DVC remote reachable and writable; if not, which setting or credential to fix."""
+    _dispatch("remote", action="check")
 
 
 def main() -> None:

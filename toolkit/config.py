@@ -65,6 +65,7 @@ class Config:
         return dataclasses.replace(self, gates=(*self.gates, *self.promotion.get(stage, ())))
     drift: DriftOptions = field(default_factory=lambda: DriftOptions())
     monitor: MonitorOptions = field(default_factory=lambda: MonitorOptions())
+    ci: CiOptions = field(default_factory=lambda: CiOptions())
 
     def direction_for(self, path: str, key: str) -> Direction:
         """Direction set for `path:key` or `key` in toolkit.yaml, else inferred from the name."""
@@ -136,7 +137,7 @@ def load_config(root: Path) -> Config:
         )
 
     lines = _top_level_lines(node)
-    known = {"gates", "metrics", "base", "report", "promotion", "drift", "monitor"}
+    known = {"gates", "metrics", "base", "report", "promotion", "drift", "monitor", "ci"}
     for key in data:
         if key not in known:
             raise _fail(
@@ -156,6 +157,7 @@ def load_config(root: Path) -> Config:
         promotion=_promotion(path, data.get("promotion"), node, lines),
         drift=_drift(path, data.get("drift"), lines),
         monitor=_monitor(path, data.get("monitor"), lines),
+        ci=_ci(path, data.get("ci"), lines),
     )
 
 
@@ -405,3 +407,80 @@ def _monitor(path: Path, raw: Any, lines: dict[str, int]) -> MonitorOptions:
         else:
             values[name] = value.strip()
     return MonitorOptions(**values)
+
+
+# --------------------------------------------------------------------------------------------
+# ci: the generated workflows' runner, timeout and AWS roles (issue 13). The workflows read this
+# section with yq/jq before anything is installed, and apply the same rules (a value that breaks
+# them falls back to the default there); here a broken value is an error with its fix.
+
+ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$")
+RUNNER_LABEL = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
+AWS_REGION = re.compile(r"^[a-z0-9-]{1,40}$")
+MAX_TIMEOUT = 4320  # GitHub's limit for a self-hosted runner's job, in minutes
+
+
+@dataclass(frozen=True)
+class CiOptions:
+    """The `ci:` section: where the pipeline job runs, for how long, and which AWS roles it assumes."""
+
+    runs_on: str | tuple[str, ...] = "ubuntu-latest"  # a label, or labels a runner must all have
+    timeout_minutes: int = 30
+    aws_region: str | None = None
+    aws_read_role: str | None = None  # assumed by the pull-request job (runs PR code): list + get
+    aws_write_role: str | None = None  # assumed by main.yml's push job and deploy.yml: also put
+
+
+def _ci(path: Path, raw: Any, lines: dict[str, int]) -> CiOptions:
+    if raw is None:
+        return CiOptions()
+    line = lines.get("ci")
+    if not isinstance(raw, dict):
+        raise _fail(path, line, "`ci:` must be a mapping (runs-on, timeout-minutes, aws).")
+    unknown = set(raw) - {"runs-on", "timeout-minutes", "aws"}
+    if unknown:
+        names = sorted(map(str, unknown))
+        raise _fail(path, line, f"unknown ci option(s) {names}; expected runs-on, timeout-minutes, aws.")
+    runs_on: str | tuple[str, ...] = "ubuntu-latest"
+    if "runs-on" in raw:
+        value = raw["runs-on"]
+        labels = [value] if isinstance(value, str) else value
+        if (
+            not isinstance(labels, list)
+            or not labels
+            or not all(isinstance(x, str) and RUNNER_LABEL.match(x) for x in labels)
+        ):
+            raise _fail(
+                path, line,
+                "`ci.runs-on` must be a runner label such as ubuntu-latest, or a list of labels such "
+                'as ["self-hosted", "gpu"] (letters, digits, `_`, `.`, `:`, `-`).',
+            )
+        runs_on = value if isinstance(value, str) else tuple(labels)
+    timeout = raw.get("timeout-minutes", 30)
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout <= MAX_TIMEOUT:
+        raise _fail(path, line, f"`ci.timeout-minutes` must be a whole number from 1 to {MAX_TIMEOUT}.")
+    aws = raw.get("aws") or {}
+    if not isinstance(aws, dict):
+        raise _fail(path, line, "`ci.aws` must be a mapping (region, read-role, write-role).")
+    unknown = set(aws) - {"region", "read-role", "write-role"}
+    if unknown:
+        names = sorted(map(str, unknown))
+        raise _fail(path, line, f"unknown ci.aws option(s) {names}; expected region, read-role, write-role.")
+    for key in ("read-role", "write-role"):
+        if key in aws and not (isinstance(aws[key], str) and ROLE_ARN.match(aws[key])):
+            raise _fail(
+                path, line,
+                f"`ci.aws.{key}` must be an IAM role ARN such as arn:aws:iam::123456789012:role/NAME.",
+            )
+    region = aws.get("region")
+    if region is not None and not (isinstance(region, str) and AWS_REGION.match(region)):
+        raise _fail(path, line, "`ci.aws.region` must be an AWS region name such as eu-west-1.")
+    if (aws.get("read-role") or aws.get("write-role")) and region is None:
+        raise _fail(path, line, "`ci.aws` needs `region:` beside its roles (the region of the bucket).")
+    return CiOptions(
+        runs_on=runs_on,
+        timeout_minutes=timeout,
+        aws_region=region,
+        aws_read_role=aws.get("read-role"),
+        aws_write_role=aws.get("write-role"),
+    )

@@ -101,6 +101,14 @@ def default_remote(root: Path) -> Remote | None:
     return Remote(name=name, url=url, base=base)
 
 
+def remote_option(root: Path, name: str, key: str) -> str | None:
+    """One setting of remote `name` (e.g. `endpointurl`), the highest config level winning."""
+    value: str | None = None
+    for path in _config_files(root):
+        value = _read_config(path).get(f"remote {name}", {}).get(key, value)
+    return value
+
+
 def has_remote(root: Path) -> bool:
     """True when the DVC repo at root has a default remote configured."""
     return default_remote(root) is not None
@@ -199,11 +207,20 @@ def repro(
     """Run `dvc repro` in root (pulling/pushing the cache when asked and possible)."""
     start = time.monotonic()
     logs: list[str] = []
+    runs_before = _run_cache_entries(root)
+    rerun = "`toolkit repro`"
     reason = _unusable_reason(root) if (pull or push) else None
     if reason:
         wanted = " and ".join(w for w, on in (("pull", pull), ("push", push)) if on)
         output.info(f"Skipping the DVC {wanted}: {reason}; reproducing from the local cache.")
-    use_remote = reason is None
+    use_remote = (pull or push) and reason is None  # a plain `toolkit repro` never goes online
+    if use_remote:
+        from toolkit import remote as remotes
+
+        # Bounded retries for S3; and a missing bucket must fail here, as DVC reads it as empty.
+        environ = remotes.remote_env(environ)
+        rerun = "`toolkit repro" + (" --pull" if pull else "") + (" --push" if push else "") + "`"
+        remotes.preflight(root, environ, rerun)
     with output.group("dvc repro", environ):
         args = ["repro"]
         if pull and use_remote:
@@ -218,22 +235,90 @@ def repro(
             code, log = _dvc(root, ["repro", "--pull"], environ)
             logs.append(log)
         if code != 0:
-            raise _error(log, root)
+            raise _remote_error(log, root, rerun) if use_remote else _error(log, root)
         if push and use_remote:
-            push_code, push_log = _dvc(root, ["push", "--run-cache"], environ)
-            logs.append(push_log)
-            if push_code != 0:
-                lines = [x for x in push_log.splitlines() if x.strip()]
-                last = lines[-1].removeprefix("ERROR: ") if lines else f"exit code {push_code}"
-                raise DvcError(
-                    f"dvc push to the default remote failed in {root}: {last}. Check the remote's "
-                    "URL and credentials (`dvc remote list`), then rerun `toolkit repro --push`."
-                )
+            # The outputs first, then the run-cache entries: an entry on the remote always has
+            # its outputs there too, so a push cut short never leaves a stage result that a
+            # later `--pull` restores without its files (DVC itself pushes entries first).
+            for step in (["push"], ["push", "--run-cache"]):
+                push_code, push_log = _dvc(root, step, environ)
+                logs.append(push_log)
+                if push_code != 0:
+                    from toolkit import remote as remotes
+
+                    raise remotes.failure(root, f"`dvc {' '.join(step)}`", _last(push_log), rerun)
     ran, skipped, restored = _parse(log)
+    from_remote = _from_remote(root, restored, runs_before) if use_remote and pull else ()
     return ReproResult(
         ran=ran, skipped=skipped, seconds=time.monotonic() - start, log="\n".join(logs),
-        restored=restored,
+        restored=restored, from_remote=from_remote,
     )
+
+
+def _last(log: str) -> str:
+    """The error line of a dvc log that says why (the first naming a known remote fault, else the
+    last), its support footer dropped: `dvc push` ends on "N files failed to upload"."""
+    from toolkit.remote import diagnose
+
+    lines = [x.strip() for x in log.split("Having any troubles?")[0].splitlines() if x.strip()]
+    errors = [x for x in lines if x.startswith("ERROR:")]
+    known = [x for x in errors if diagnose(x, "", "", None)]
+    last = known[0] if known else errors[-1] if errors else (lines[-1] if lines else "no output")
+    return last.removeprefix("ERROR: ").removeprefix("unexpected error - ").rstrip(".")
+
+
+def _remote_error(log: str, root: Path, rerun: str) -> DvcError:
+    """A failed repro that used the remote: a remote fault names the remote, anything else as before."""
+    from toolkit import remote as remotes
+
+    if any(_FAILED_STAGE.match(line.strip()) for line in log.splitlines()):
+        return _error(log, root)  # a stage's own failure, even if its output mentions a timeout
+    remote = default_remote(root)
+    text = _last(log)
+    if remote is not None and remotes.diagnose(text, remote.name, remote.url, None):
+        return remotes.failure(root, "dvc repro", text, rerun)
+    return _error(log, root)
+
+
+def _run_cache_entries(root: Path) -> set[Path]:
+    """The run-cache entry files in the local cache (.dvc/cache/runs/XX/KEY/VALUE)."""
+    runs = root / ".dvc" / "cache" / "runs"
+    return {p for p in runs.glob("*/*/*") if p.is_file()} if runs.is_dir() else set()
+
+
+def _from_remote(root: Path, restored: tuple[str, ...], before: set[Path]) -> tuple[str, ...]:
+    """The restored stages whose run-cache entry this repro pulled from the remote.
+
+    A restored stage's outputs in the new dvc.lock equal those of the entry it came from; an
+    entry file that was not in the local run-cache before the repro came from the remote.
+    """
+    if not restored:
+        return ()
+    import yaml
+
+    new = _run_cache_entries(root) - before
+    if not new:
+        return ()
+    try:
+        lock = yaml.safe_load((root / "dvc.lock").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return ()
+
+    def outs(entry: object) -> frozenset[tuple[str, str]]:
+        items = entry.get("outs") if isinstance(entry, dict) else None
+        return frozenset(
+            (str(o.get("path")), str(o.get("md5") or o.get("hash") or ""))
+            for o in items or () if isinstance(o, dict)
+        )
+
+    pulled: set[frozenset[tuple[str, str]]] = set()
+    for path in new:
+        try:
+            pulled.add(outs(yaml.safe_load(path.read_text(encoding="utf-8"))))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+    stages = lock.get("stages", {}) if isinstance(lock, dict) else {}
+    return tuple(s for s in restored if outs(stages.get(s)) in pulled and outs(stages.get(s)))
 
 
 def dag_markdown(root: Path) -> str | None:

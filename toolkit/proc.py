@@ -131,8 +131,12 @@ def run(
     env: Mapping[str, str] | None = None,
     input: bytes | None = None,
     check: bool = True,
+    timeout: float | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
-    """Run `cmd`, capturing output; raise ToolkitError when it cannot start or (with check) fails."""
+    """Run `cmd`, capturing output; raise ToolkitError when it cannot start or (with check) fails.
+
+    Past `timeout` seconds the child's whole group is stopped and subprocess.TimeoutExpired raised.
+    """
     child = _popen(
         cmd,
         cwd=cwd,
@@ -142,7 +146,7 @@ def run(
         stderr=subprocess.PIPE,
     )
     try:
-        out, err = child.communicate(input)
+        out, err = child.communicate(input, timeout=timeout)
     except BaseException:
         _end_group(child)
         raise

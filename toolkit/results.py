@@ -140,15 +140,18 @@ class ReproResult:
     seconds: float
     log: str = ""
     restored: tuple[str, ...] = ()  # the skipped stages whose results came from DVC's run-cache
+    from_remote: tuple[str, ...] = ()  # the restored stages whose run-cache entry the remote gave
 
     def summary(self) -> str:
         """One line for logs: which stages ran, came from the run-cache, or were up to date."""
         up_to_date = [s for s in self.skipped if s not in self.restored]
+        local = [s for s in self.restored if s not in self.from_remote]
         parts = [
             f"{label}: {', '.join(stages)}"
             for label, stages in (
                 ("ran", self.ran),
-                ("restored from the run-cache", self.restored),
+                ("restored from the remote's run-cache", self.from_remote),
+                ("restored from the run-cache", local),
                 ("up to date", up_to_date),
             )
             if stages

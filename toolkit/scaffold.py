@@ -22,6 +22,8 @@ from toolkit.resources import templates_dir
 if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment
 
+    from toolkit.remote import RemoteSpec
+
 #: Files ending in this are Jinja2 templates (rendered, suffix dropped); others are copied as-is.
 TEMPLATE_SUFFIX = ".j2"
 PYTHON_VERSION = "3.12"  # what the generated workflows set up
@@ -42,6 +44,7 @@ class Scaffold:
     new_repo: bool = False  # False when PATH was already a git repository
     commit: str | None = None
     storage: Path | None = None  # the local DVC remote folder
+    remote: RemoteSpec | None = None  # --remote: the DVC default remote asked for
     _created: list[Path] = field(default_factory=list, repr=False)
     _staged: bool = field(default=False, repr=False)
 
@@ -80,9 +83,17 @@ def action_pins() -> dict[str, str]:
     return pins
 
 
-def context(root: Path, toolkit_requirement: str) -> dict[str, object]:
+def context(root: Path, toolkit_requirement: str, remote: RemoteSpec | None = None) -> dict[str, object]:
     """The template variables for a project at root."""
     return {
+        # issue 13: an S3 remote (`--remote s3://...`) adds dvc[s3] and the OIDC steps.
+        "remote_s3": bool(remote and remote.is_s3),
+        "remote_url": remote.url if remote else None,
+        "remote_endpoint": remote.endpoint_url if remote else None,
+        "remote_region": remote.region if remote else None,
+        "remote_bucket": remote.bucket if remote else None,
+        "remote_keys": remote.keys if remote else None,
+        "dvc_requirement": remote.requirement if remote else "dvc>=3.49",
         "toolkit_requirement": toolkit_requirement,
         "uses": action_pins(),
         "name": project_name(root.name),
@@ -100,21 +111,24 @@ def _environment(folder: str) -> SandboxedEnvironment:
     from jinja2.sandbox import SandboxedEnvironment
 
     return SandboxedEnvironment(
-        loader=FileSystemLoader(folder),
+        # snippets/: parts that several templates include (never written out themselves).
+        loader=FileSystemLoader([folder, str(Path(folder).parent / "snippets")]),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,
     )
 
 
-def render(root: Path, toolkit_requirement: str | None = None) -> dict[str, bytes]:
+def render(
+    root: Path, toolkit_requirement: str | None = None, remote: RemoteSpec | None = None
+) -> dict[str, bytes]:
     """Every file of the project at root: {relative path: content}, sorted by path.
 
     toolkit_requirement is the requirements.txt line for the toolkit (default: this version's pin).
     """
     source = templates_dir() / "project"
     env = _environment(str(source))
-    variables = context(root, toolkit_requirement or f"mlops-toolkit=={__version__}")
+    variables = context(root, toolkit_requirement or f"mlops-toolkit=={__version__}", remote)
     files: dict[str, bytes] = {}
     for path in sorted(source.rglob("*")):
         rel = path.relative_to(source).as_posix()
@@ -229,13 +243,23 @@ def _init_repo(result: Scaffold, environ: Mapping[str, str]) -> None:
     result._staged = True
     _dvc(root, environ, "init", "-q")
 
-    storage = root.parent / storage_name(root)
-    if not storage.exists():
-        storage.mkdir()
-        created.append(storage)
-    result.storage = storage
-    # Given relative to the project, dvc stores it relative to .dvc/config: clones keep working.
-    _dvc(root, environ, "remote", "add", "--default", REMOTE_NAME, f"../{storage.name}")
+    if result.remote is not None:
+        # --remote: as given (an s3:// URL with its endpoint and region, or a folder); no
+        # credential is ever written, and nothing is created on the remote.
+        from toolkit import remote as remotes
+
+        try:
+            remotes.configure(root, result.remote, environ, REMOTE_NAME)
+        except ToolkitError as exc:
+            raise ScaffoldError(exc.message) from None
+    else:
+        storage = root.parent / storage_name(root)
+        if not storage.exists():
+            storage.mkdir()
+            created.append(storage)
+        result.storage = storage
+        # Given relative to the project, dvc stores it relative to .dvc/config: clones keep working.
+        _dvc(root, environ, "remote", "add", "--default", REMOTE_NAME, f"../{storage.name}")
 
     # Only our files: with --force the folder may hold the user's own (data, say) to keep out,
     # and what they had staged stays staged (`commit -- PATHS` commits those paths alone). Their
@@ -268,15 +292,15 @@ def _rollback(result: Scaffold, environ: Mapping[str, str]) -> None:
 
 def create(path: Path, *, force: bool = False, git: bool = True,
            environ: Mapping[str, str], cwd: Path | None = None,
-           toolkit_requirement: str | None = None) -> Scaffold:
+           toolkit_requirement: str | None = None, remote: RemoteSpec | None = None) -> Scaffold:
     """Scaffold the project at path (relative to cwd); see the module docstring."""
     # The real folder: DVC stores the remote relative to where .dvc/ really is, so a symlinked
     # PATH must not place the storage folder beside the link instead.
     root = Path(os.path.realpath((cwd or Path.cwd()) / path))
-    files = render(root, toolkit_requirement)
+    files = render(root, toolkit_requirement, remote)
     _check(root, files, force=force, git=git, environ=environ)
 
-    result = Scaffold(root=root, files=[])
+    result = Scaffold(root=root, files=[], remote=remote)
     try:
         _mkdirs(root, result._created)
         for rel, content in files.items():

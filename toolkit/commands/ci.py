@@ -75,7 +75,7 @@ def _run(
     # `dvc dag` only reads dvc.yaml and is most of our own time: draw it while the pipeline runs.
     with ThreadPoolExecutor(max_workers=1) as pool:
         dag_job = pool.submit(dvc.dag_markdown, root) if config.report.dag else None
-        repro = dvc.repro(root, pull=dvc.has_remote(root), environ=pipeline_env)
+        repro = dvc.repro(root, pull=_use_remote(ctx, root), environ=pipeline_env)
         dag_md = dag_job.result() if dag_job is not None else None
     if dag_job is not None and dag_md is None:
         dag_md = dvc.dag_markdown(root)  # once more, in case it tripped over the running repro
@@ -283,3 +283,24 @@ def _timing(started: float, pipeline: float) -> None:
         f"toolkit ci: {total:.2f} s in total, {pipeline:.2f} s in the pipeline, "
         f"{max(0.0, total - pipeline):.2f} s overhead"
     )
+
+
+# -- the DVC remote on pull requests (issue 13) ----------------------------------------------------
+
+
+def _use_remote(ctx: actions.RunContext, root: Path) -> bool:
+    """Pull from the DVC remote unless there is none, or a fork's PR cannot reach a cloud one."""
+    from toolkit import dvc
+
+    remote = dvc.default_remote(root)
+    if remote is None:
+        return False
+    if ctx.is_pull_request and ctx.fork and remote.local_path is None:
+        # GitHub gives a fork's pull request no OIDC token, so no role and no credentials.
+        info(
+            f"Pull request from a fork: reproducing without the DVC remote `{remote.name}` "
+            f"({remote.url}); GitHub gives forks no OIDC token to reach it, so every stage whose "
+            "results are not in the runner's cache runs."
+        )
+        return False
+    return True

@@ -25,13 +25,20 @@ def run(
     force: bool,
     no_git: bool,
     toolkit_requirement: str | None = None,
+    remote_url: str | None = None,
+    endpoint_url: str | None = None,
+    region: str | None = None,
     environ: Mapping[str, str],
     cwd: Path,
 ) -> int:
     """Create the project and print what was made and what to do next."""
+    from toolkit import remote as remotes
+
+    spec = remotes.parse(remote_url, endpoint_url, region) if remote_url is not None else None
     toolkit = requirement.resolve(toolkit_requirement)
     made = scaffold.create(
-        path, force=force, git=not no_git, environ=environ, cwd=cwd, toolkit_requirement=toolkit.spec
+        path, force=force, git=not no_git, environ=environ, cwd=cwd, toolkit_requirement=toolkit.spec,
+        remote=spec,
     )
     where = _shown(made.root, cwd)
     output.write_line(f"Created {made.root} ({len(made.files)} files):")
@@ -40,6 +47,12 @@ def run(
     if made.git and made.commit:
         verb = "initialized git on branch main" if made.new_repo else "used the existing git repo"
         output.write_line(f"{verb.capitalize()}, ran dvc init, committed {made.commit[:7]}.")
+    if spec is not None and made.git:
+        output.write_line(
+            f"DVC remote `{scaffold.REMOTE_NAME}` (default): {spec.url}"
+            + (f" at {spec.endpoint_url}" if spec.endpoint_url else "")
+            + " (no credentials written; `toolkit remote check` tests it)."
+        )
     if made.storage is not None:
         output.write_line(
             f"DVC remote `{scaffold.REMOTE_NAME}` (default): {made.storage} (a local folder; "
@@ -53,10 +66,16 @@ def run(
     storage = scaffold.storage_name(made.root)
     steps = [f"cd {where}"]
     if not made.git:
-        steps += [
-            "git init -b main && dvc init",
-            f"mkdir -p ../{storage} && dvc remote add -d {scaffold.REMOTE_NAME} ../{storage}",
-        ]
+        steps += ["git init -b main && dvc init"]
+        if spec is None:
+            steps += [f"mkdir -p ../{storage} && dvc remote add -d {scaffold.REMOTE_NAME} ../{storage}"]
+        else:
+            steps += [f"dvc remote add -d {scaffold.REMOTE_NAME} {shlex.quote(spec.url)}"]
+            if spec.endpoint_url:
+                endpoint = shlex.quote(spec.endpoint_url)
+                steps += [f"dvc remote modify {scaffold.REMOTE_NAME} endpointurl {endpoint}"]
+            if spec.region:
+                steps += [f"dvc remote modify {scaffold.REMOTE_NAME} region {spec.region}"]
     steps += [
         "pip install -r requirements.txt   # the project's needs, the toolkit included",
         "toolkit repro                     # prepare, train, evaluate (seconds)",
