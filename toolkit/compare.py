@@ -154,23 +154,17 @@ class _Side:
 
 
 def _cache_dirs(root: Path) -> list[Path]:
-    """The local DVC cache folder (`.dvc/config` `[cache] dir`, default .dvc/cache)."""
-    dvc_dir = root / ".dvc"
-    cache = dvc_dir / "cache"
-    for name in ("config", "config.local"):
-        text = safefs.read_settings(dvc_dir / name)
-        if text is None:
-            continue
-        section = ""
-        for line in text.splitlines():
-            line = line.strip()
-            if line.startswith("["):
-                section = line.strip("[] ").strip("'\"")
-            elif section == "cache" and "=" in line:
-                key, _, value = line.partition("=")
-                if key.strip() == "dir" and value.strip():
-                    cache = (dvc_dir / value.strip()).resolve()
-    return [cache]
+    """The local DVC cache of the DVC root (`cache.dir` at any config level, default .dvc/cache)."""
+    from toolkit import dvc
+
+    return [dvc.cache_dir(root)]
+
+
+def _prefix(root: Path) -> str:
+    """The DVC root's folder relative to the git root ("" when they are the same)."""
+    top = git.find_root(root)
+    rel = root.resolve().relative_to(top.resolve()).as_posix()
+    return "" if rel == "." else rel
 
 
 def _from_cache(caches: list[Path], md5: str, legacy: bool) -> bytes | None:
@@ -197,6 +191,31 @@ class _Loader:
     def problem(self, side: _Side, path: str, kind: ProblemKind, message: str) -> None:
         self.problems.append(Problem(path=path, revision=side.revision.name, kind=kind, message=message))
 
+    def listing(self, side: _Side, project: dvcfiles.Project, out: dvcfiles.Out) -> list[str] | None:
+        """The files of a DVC-cached folder output, from its `.dir` manifest in the local cache.
+
+        Registers each file (with its own md5) in `project.outs`; None when the manifest is not
+        in the local cache (or unreadable).
+        """
+        if not (out.md5 and out.md5.endswith(".dir")):
+            return None
+        raw = _from_cache(self.caches, out.md5, out.legacy)
+        if raw is None:
+            return None
+        try:
+            files = []
+            for item in json.loads(raw):
+                child = f"{out.path}/{item['relpath']}"
+                safefs.check_relative(child, f"{side.label} (the listing {out.md5} of {out.path})")
+                md5 = item.get("md5")
+                if not (isinstance(md5, str) and safefs.MD5.fullmatch(md5)):
+                    md5 = None
+                project.outs[child] = dvcfiles.Out(child, md5, out.legacy, True)
+                files.append(child)
+        except (ValueError, KeyError, TypeError):
+            return None
+        return sorted(files)
+
     def expand(self, side: _Side, project: dvcfiles.Project, path: str) -> list[str]:
         """A declared path, or the files below it when it names a folder (as DVC expands it)."""
         if path in side.tree or (side.revision.sha is None and (side.root / path).is_file()):
@@ -204,24 +223,22 @@ class _Loader:
         if side.revision.sha is None and (side.root / path).is_dir():
             return side.under(path)
         out = project.outs.get(path)
-        if out is not None and out.md5 and out.md5.endswith(".dir"):
+        if out is not None:
             # A DVC-cached folder: its files are listed in the `.dir` manifest in the cache.
-            raw = _from_cache(self.caches, out.md5, out.legacy)
-            try:
-                files = []
-                for item in json.loads(raw) if raw is not None else []:
-                    child = f"{path}/{item['relpath']}"
-                    safefs.check_relative(child, f"{side.label} (the listing {out.md5} of {path})")
-                    md5 = item.get("md5")
-                    if not (isinstance(md5, str) and safefs.MD5.fullmatch(md5)):
-                        md5 = None
-                    project.outs[child] = dvcfiles.Out(child, md5, out.legacy, True)
-                    files.append(child)
-                if files:
-                    return sorted(files)
-            except (ValueError, KeyError, TypeError):
-                pass
+            files = self.listing(side, project, out)
+            if files:
+                return files
         return side.under(path) or [path]
+
+    @staticmethod
+    def folder_out(project: dvcfiles.Project, path: str) -> dvcfiles.Out | None:
+        """The cached folder output (`outs: [eval]`) that holds `path`, if one does."""
+        parts = path.split("/")
+        for i in range(len(parts) - 1, 0, -1):
+            out = project.outs.get("/".join(parts[:i]))
+            if out is not None and out.cached:
+                return out
+        return None
 
     def read(self, side: _Side, project: dvcfiles.Project, path: str, what: str) -> bytes | None:
         """The bytes of a declared file at `side`, or None (and a Problem) when they are not there."""
@@ -231,6 +248,42 @@ class _Loader:
         data = side.read(path)
         if data is not None:
             return data
+        folder = self.folder_out(project, path) if out is None else None
+        if folder is not None:
+            # Inside a folder DVC stores as a whole: the file's md5 is in the folder's manifest.
+            pull = f"run `dvc pull {folder.path}` (or `toolkit repro --pull`) to fetch it"
+            if folder.md5 is None:
+                self.problem(
+                    side, path, "missing",
+                    f"{what} {path} at {side.label} is inside the DVC output {folder.path}, for which "
+                    "dvc.lock records no hash; run `dvc repro` and commit dvc.lock.",
+                )
+                return None
+            if self.listing(side, project, folder) is None:
+                self.problem(
+                    side, path, "not-in-cache",
+                    f"{what} {path} at {side.label} is inside the DVC output {folder.path} (md5 "
+                    f"{folder.md5}), whose listing is not in the local DVC cache; {pull}.",
+                )
+                return None
+            out = project.outs.get(path)
+            if out is None:
+                self.problem(
+                    side, path, "missing",
+                    f"{what} {path} is not in the DVC output {folder.path} at {side.label} (its "
+                    "listing has no such file); check the path in dvc.yaml.",
+                )
+                return None
+            if out.md5:
+                data = _from_cache(self.caches, out.md5, out.legacy)
+                if data is not None:
+                    return data
+            self.problem(
+                side, path, "not-in-cache",
+                f"{what} {path} at {side.label} is in the DVC output {folder.path} (md5 {out.md5}) "
+                f"but not in the local DVC cache; {pull}.",
+            )
+            return None
         if out is not None and out.cached and out.md5:
             data = _from_cache(self.caches, out.md5, out.legacy)
             if data is not None:
@@ -240,7 +293,7 @@ class _Loader:
                 path,
                 "not-in-cache",
                 f"{what} {path} at {side.label} is stored by DVC (md5 {out.md5}) but is not in the "
-                "local DVC cache; run `dvc pull` (or `toolkit repro --pull`) to fetch it.",
+                f"local DVC cache; run `dvc pull {path}` (or `toolkit repro --pull`) to fetch it.",
             )
             return None
         if side.revision.sha is None:
@@ -368,7 +421,11 @@ def compare(
             else Revision(head, _ensure(root, head, reader))
         )
         b, h = _Side(base_rev, root, reader), _Side(head_rev, root, reader)
-        pending = [git.start_listing(root, b.revision.sha), git.start_listing(root, h.revision.sha)]
+        prefix = _prefix(root)
+        pending = [
+            git.start_listing(root, b.revision.sha, prefix),
+            git.start_listing(root, h.revision.sha, prefix),
+        ]
         b.tree, h.tree = (finish() for finish in pending)
         pb = dvcfiles.load_project(b.files, b.read, b.label)
         ph = dvcfiles.load_project(h.files, h.read, h.label)
@@ -489,7 +546,7 @@ def read_at(root: Path, rev: str, path: str) -> bytes:
         )
     with git.ObjectReader(root) as reader:
         side = _Side(Revision(rev, _ensure(root, rev, reader)), root, reader)
-        side.tree = git.list_tree(root, side.revision.sha or "")
+        side.tree = git.start_listing(root, side.revision.sha or "", _prefix(root))()
         data = side.read(path)
         if data is not None:
             return data

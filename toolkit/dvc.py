@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit import output, proc
-from toolkit.errors import DvcError, ToolkitError
+from toolkit.errors import DvcError, NotDvcRepoError, ToolkitError
 from toolkit.results import ReproResult
 
 _RAN = re.compile(r"^Running stage '(?P<stage>[^']+)'")
@@ -85,19 +85,86 @@ def _config_files(root: Path) -> list[Path]:
             root / ".dvc" / "config.local"]
 
 
+def config(root: Path) -> dict[str, dict[str, tuple[str, Path]]]:
+    """DVC's settings for the repo at root, every level merged (later wins), as dvc reads them.
+
+    Each value comes with the folder of the file that set it: relative paths (`cache.dir`,
+    a local remote's `url`) start there, as in DVC.
+    """
+    merged: dict[str, dict[str, tuple[str, Path]]] = {}
+    for path in _config_files(root):
+        for section, values in _read_config(path).items():
+            bucket = merged.setdefault(section, {})
+            for key, value in values.items():
+                bucket[key] = (value, path.parent)
+    return merged
+
+
+def cache_dir(root: Path) -> Path:
+    """The local DVC cache of the repo at root: `cache.dir` from any config level, else .dvc/cache."""
+    found = config(root).get("cache", {}).get("dir")
+    if found is None or not found[0]:
+        return root / ".dvc" / "cache"
+    value, base = found
+    path = Path(os.path.expanduser(value))
+    return path if path.is_absolute() else (base / path).resolve()
+
+
+def find_root(cwd: Path) -> Path:
+    """The DVC root for `cwd`: the nearest folder holding `.dvc/`, from cwd up to the git root.
+
+    As dvc finds it, so `dvc init --subdir` projects and commands run from any folder inside
+    the repo work. A git root with a dvc.yaml but no `.dvc/` (never `dvc init`ed) still counts:
+    everything the toolkit reads is there. Anything else is "not a DVC repository" with the fix.
+    """
+    from toolkit import git
+
+    top = git.find_root(cwd)
+    here = cwd.resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".dvc").is_dir():
+            return folder
+        if folder == top:
+            break
+    if (top / "dvc.yaml").is_file():
+        return top
+    raise NotDvcRepoError(_not_dvc_message(here, top))
+
+
+def settings_root(cwd: Path) -> Path:
+    """Where toolkit.yaml lives for `cwd`: the DVC root, else (no DVC project) the git root."""
+    from toolkit import git
+
+    try:
+        return find_root(cwd)
+    except NotDvcRepoError:
+        return git.find_root(cwd)
+
+
+def _not_dvc_message(here: Path, top: Path) -> str:
+    below = sorted(
+        p.parent for pattern in ("*/.dvc", "*/*/.dvc") for p in top.glob(pattern) if p.is_dir()
+    )
+    if below:
+        where = ", ".join(p.relative_to(top).as_posix() for p in below[:3])
+        return (
+            f"{here} is not inside a DVC repository: the DVC project of this git repo is in {where}; "
+            f"run toolkit from there (`cd {below[0].relative_to(top).as_posix()}`)."
+        )
+    return (
+        f"{here} is not a DVC repository (no .dvc folder between it and the git root {top}); run "
+        "`dvc init` in the project's folder (`dvc init --subdir` below the git root) and retry."
+    )
+
+
 def default_remote(root: Path) -> Remote | None:
     """The default remote (`core.remote`) of the DVC repo at root, read from its config files."""
-    name: str | None = None
-    urls: dict[str, tuple[str, Path]] = {}
-    for path in _config_files(root):
-        sections = _read_config(path)
-        name = sections.get("core", {}).get("remote", name)
-        for section, values in sections.items():
-            if section.startswith("remote ") and "url" in values:
-                urls[section.split(" ", 1)[1]] = (values["url"], path.parent)
-    if not name or name not in urls:
+    settings = config(root)
+    name = settings.get("core", {}).get("remote", ("", root))[0]
+    found = settings.get(f"remote {name}", {}).get("url") if name else None
+    if found is None:
         return None
-    url, base = urls[name]
+    url, base = found
     return Remote(name=name, url=url, base=base)
 
 

@@ -155,14 +155,16 @@ def ensure_revision(root: Path, rev: str) -> str:
     )
 
 
-def start_listing(root: Path, sha: str | None) -> Callable[[], dict[str, str]]:
+def start_listing(root: Path, sha: str | None, prefix: str = "") -> Callable[[], dict[str, str]]:
     """Start listing commit `sha`'s files (None: the working tree) in the background.
 
     Call the result for {path with forward slashes: blob id} ('' for working-tree files); two
-    listings started together overlap, which is most of their cost.
+    listings started together overlap, which is most of their cost. With `prefix` (a folder
+    relative to the git root, e.g. a `dvc init --subdir` project), only the files below it, with
+    paths relative to it.
     """
     if sha is None:
-        args = ["ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+        args = ["ls-files", "-z", "--full-name", "--cached", "--others", "--exclude-standard"]
     else:
         args = ["ls-tree", "-r", "-z", "--full-tree", sha]
     try:
@@ -194,6 +196,10 @@ def start_listing(root: Path, sha: str | None) -> Callable[[], dict[str, str]]:
             # read as their target path, which DVC would not do either.
             if kind == b"blob" and mode != b"120000":
                 files[path.decode("utf-8", errors="surrogateescape")] = oid.decode()
+        if prefix:
+            cut = len(prefix) + 1
+            start = prefix + "/"
+            return {p[cut:]: oid for p, oid in files.items() if p.startswith(start)}
         return files
 
     return finish

@@ -53,7 +53,7 @@ def _run(
     from toolkit import compare, dvc, gates, git, report
     from toolkit.config import load_config
 
-    root = git.find_root(cwd)
+    root = dvc.find_root(cwd)
     config = load_config(root)
     if ctx.is_pull_request:
         info(

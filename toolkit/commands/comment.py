@@ -147,9 +147,9 @@ def _configured_report_id(cwd: Path) -> str:
     from toolkit.config import load_config
 
     try:
-        from toolkit.git import find_root
+        from toolkit.dvc import settings_root
 
-        root = find_root(cwd)
+        root = settings_root(cwd)
     except ToolkitError:
         return "default"
     return load_config(root).report.id

@@ -31,7 +31,7 @@ def run(
     """Compare base and head and print the result; 0 on success (errors raise ToolkitError)."""
     from toolkit.compare import compare
     from toolkit.config import load_config
-    from toolkit.git import find_root
+    from toolkit.dvc import find_root
 
     # A diff allocates tens of thousands of small objects that all live until the end: the
     # cyclic collector's passes over them are pure overhead (~10% at 5,000 keys).

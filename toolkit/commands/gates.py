@@ -31,10 +31,11 @@ def format_table(results: Sequence[GateResult]) -> str:
 
 def run(*, base: str | None, head: str | None, environ: Mapping[str, str], cwd: Path) -> int:
     """Print the gates table and a verdict; return 3 when any gate fails, else 0."""
-    from toolkit import compare, gates, git, report
+    from toolkit import compare, gates, report
+    from toolkit.dvc import find_root
     from toolkit.config import load_config
 
-    root = git.find_root(cwd)
+    root = find_root(cwd)
     config = load_config(root)
     if not config.gates:
         output.write_line("No quality gates configured; add `gates:` to toolkit.yaml to set some.")

@@ -48,8 +48,10 @@ def run(
     from toolkit.config import load_config
     from toolkit.git import find_root
 
+    from toolkit.dvc import settings_root
+
     root = find_root(cwd)
-    config = load_config(root)
+    config = load_config(settings_root(cwd))
     if open_pr is not None:
         return _open_pr(root, open_pr, body_file, environ)
     if from_report is not None:

@@ -12,10 +12,11 @@ def run(
     *, base: str | None, head: str | None, output: Path | None, environ: Mapping[str, str], cwd: Path
 ) -> int:
     """Compare base and head, evaluate the gates and print the report (exit 0 even if gates fail)."""
-    from toolkit import actions, compare, gates, git, report
+    from toolkit import actions, compare, gates, report
+    from toolkit.dvc import find_root as dvc_root
     from toolkit.config import load_config
 
-    root = git.find_root(cwd)
+    root = dvc_root(cwd)
     config = load_config(root)
     comparison = compare.compare(
         root, base, head, environ=environ, config=config, with_plots=config.report.plots
