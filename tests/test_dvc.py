@@ -210,3 +210,47 @@ def test_stage_names_are_parsed_from_dvc_log_lines() -> None:
     assert tdvc._parse(log) == (
         ("train",), ("prepare", "evaluate", "sub/dvc.yaml:report"), ("evaluate",)
     )
+
+
+# -- the DVC root and the one config reader (issue 10) -----------------------------------------
+
+
+def test_cache_dir_follows_every_config_level_as_dvc_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """system < global < repo < local, relative paths from the file that sets them: `dvc cache dir`."""
+    monkeypatch.setenv("DVC_SYSTEM_CONFIG_DIR", str(tmp_path / "system"))
+    monkeypatch.setenv("DVC_GLOBAL_CONFIG_DIR", str(tmp_path / "global"))
+    git(tmp_path, "init", "-q")
+    repo = tmp_path / "sub"
+    repo.mkdir()
+    dvc(repo, "init", "-q", "--subdir")
+    env = dict(os.environ)
+
+    def theirs() -> Path:
+        return Path(dvc(repo, "cache", "dir", env=env).strip()).resolve()
+
+    assert tdvc.cache_dir(repo).resolve() == theirs() == (repo / ".dvc" / "cache").resolve()
+    seen = set()
+    for level, value in (("--system", "sys-cache"), ("--global", "../glob-cache"),
+                         ("--project", "../../repo-cache"), ("--local", "local-cache")):
+        dvc(repo, "config", level, "cache.dir", value, env=env)
+        ours = tdvc.cache_dir(repo).resolve()
+        assert ours == theirs(), level
+        seen.add(ours)
+    assert len(seen) == 4  # each level overrode the one before
+    # `dvc config` wrote the path relative to .dvc/ (it was given relative to the cwd).
+    assert tdvc.cache_dir(repo).resolve() == (repo / "local-cache").resolve()
+
+
+def test_find_root_is_the_nearest_dvc_folder(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q")
+    (tmp_path / "a" / ".dvc").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "c").mkdir(parents=True)
+    assert tdvc.find_root(tmp_path / "a" / "b" / "c") == (tmp_path / "a").resolve()
+    with pytest.raises(DvcError, match=r"DVC project of this git repo is in a; .*`cd a`"):
+        tdvc.find_root(tmp_path)
+    # A git root with a dvc.yaml never `dvc init`ed: what the toolkit reads is all there.
+    (tmp_path / "dvc.yaml").write_text("stages: {}\n")
+    assert tdvc.find_root(tmp_path) == tmp_path.resolve()
+    assert tdvc.settings_root(tmp_path / "a" / "b") == (tmp_path / "a").resolve()

@@ -181,6 +181,16 @@ def _from_cache(caches: list[Path], md5: str, legacy: bool) -> bytes | None:
     return None
 
 
+def _pull_hint(side: _Side, target: str) -> str:
+    """How to get a DVC-stored file of `side` into the local cache."""
+    if side.revision.sha is None:
+        return f"run `dvc pull {target}` (or `toolkit repro --pull`) to fetch it"
+    return (
+        f"run `dvc pull {target}` with {side.revision.name} checked out (or `dvc fetch "
+        f"--all-branches {target}`) to fetch it"
+    )
+
+
 class _Loader:
     """Reads declared files at both sides, collecting problems instead of stopping at them."""
 
@@ -251,7 +261,7 @@ class _Loader:
         folder = self.folder_out(project, path) if out is None else None
         if folder is not None:
             # Inside a folder DVC stores as a whole: the file's md5 is in the folder's manifest.
-            pull = f"run `dvc pull {folder.path}` (or `toolkit repro --pull`) to fetch it"
+            pull = _pull_hint(side, folder.path)
             if folder.md5 is None:
                 self.problem(
                     side, path, "missing",
@@ -293,7 +303,7 @@ class _Loader:
                 path,
                 "not-in-cache",
                 f"{what} {path} at {side.label} is stored by DVC (md5 {out.md5}) but is not in the "
-                f"local DVC cache; run `dvc pull {path}` (or `toolkit repro --pull`) to fetch it.",
+                f"local DVC cache; {_pull_hint(side, path)}.",
             )
             return None
         if side.revision.sha is None:
