@@ -137,7 +137,9 @@ stages:
 
 def _dvclive_version(accs: list[float], lr: float, rows: int, top_k: int, documents: int) -> dict[str, str]:
     steps = len(accs)
-    metrics: dict[str, Any] = {"train": {"acc": accs[-1]}, "eval": {"acc": accs[-1] - 0.05}, "step": steps - 1}
+    metrics: dict[str, Any] = {
+        "train": {"acc": accs[-1]}, "eval": {"acc": accs[-1] - 0.05}, "step": steps - 1
+    }
     tsv = "step\tacc\n" + "".join(f"{i}\t{a}\n" for i, a in enumerate(accs))
     return {
         # What `Live.log_metric/log_param/next_step/make_summary/make_dvcyaml` write.

@@ -32,8 +32,8 @@ def format_table(results: Sequence[GateResult]) -> str:
 def run(*, base: str | None, head: str | None, environ: Mapping[str, str], cwd: Path) -> int:
     """Print the gates table and a verdict; return 3 when any gate fails, else 0."""
     from toolkit import compare, gates, report
-    from toolkit.dvc import find_root
     from toolkit.config import load_config
+    from toolkit.dvc import find_root
 
     root = find_root(cwd)
     config = load_config(root)

@@ -46,9 +46,8 @@ def run(
 ) -> int:
     """Run the mode the options ask for; 3 with --fail-on-drift when the report alerts."""
     from toolkit.config import load_config
-    from toolkit.git import find_root
-
     from toolkit.dvc import settings_root
+    from toolkit.git import find_root
 
     root = find_root(cwd)
     config = load_config(settings_root(cwd))

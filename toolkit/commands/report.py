@@ -13,8 +13,8 @@ def run(
 ) -> int:
     """Compare base and head, evaluate the gates and print the report (exit 0 even if gates fail)."""
     from toolkit import actions, compare, gates, report
-    from toolkit.dvc import find_root as dvc_root
     from toolkit.config import load_config
+    from toolkit.dvc import find_root as dvc_root
 
     root = dvc_root(cwd)
     config = load_config(root)
