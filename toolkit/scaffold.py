@@ -83,6 +83,11 @@ def action_pins() -> dict[str, str]:
 def context(root: Path, toolkit_requirement: str) -> dict[str, object]:
     """The template variables for a project at root."""
     return {
+        # Where the DVC project and the requirements are, from the git root (`toolkit init`
+        # adopts repos whose DVC root is a subfolder); a new project has both at the top.
+        "working_directory": ".",
+        "dvc_prefix": "",
+        "requirements_file": "requirements.txt",
         "toolkit_requirement": toolkit_requirement,
         "uses": action_pins(),
         "name": project_name(root.name),
@@ -107,14 +112,18 @@ def _environment(folder: str) -> SandboxedEnvironment:
     )
 
 
-def render(root: Path, toolkit_requirement: str | None = None) -> dict[str, bytes]:
+def render(
+    root: Path, toolkit_requirement: str | None = None, overrides: Mapping[str, object] | None = None
+) -> dict[str, bytes]:
     """Every file of the project at root: {relative path: content}, sorted by path.
 
-    toolkit_requirement is the requirements.txt line for the toolkit (default: this version's pin).
+    toolkit_requirement is the requirements.txt line for the toolkit (default: this version's pin);
+    overrides replace template variables (`toolkit init`: where the DVC root is).
     """
     source = templates_dir() / "project"
     env = _environment(str(source))
     variables = context(root, toolkit_requirement or f"mlops-toolkit=={__version__}")
+    variables.update(overrides or {})
     files: dict[str, bytes] = {}
     for path in sorted(source.rglob("*")):
         rel = path.relative_to(source).as_posix()
