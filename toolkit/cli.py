@@ -49,6 +49,22 @@ def new(path: Path, force: bool, no_git: bool, toolkit_requirement: str | None) 
     _dispatch("new", path=path, force=force, no_git=no_git, toolkit_requirement=toolkit_requirement)
 
 
+# -- adopting an existing DVC repo (issue 10): toolkit init -----------------------------------------
+
+
+@cli.command(short_help="Adopt an existing git + DVC repo: add the CI workflows and toolkit.yaml.")
+@click.argument("path", type=click.Path(path_type=Path), required=False)
+@click.option("--dry-run", is_flag=True, help="Print the plan only; write nothing.")
+@click.option(
+    "--toolkit-requirement",
+    metavar="SPEC",
+    help="How the requirements install the toolkit (default: the running install).",
+)
+def init(path: Path | None, dry_run: bool, toolkit_requirement: str | None) -> None:
+    """Add what the toolkit needs to the DVC repo around PATH (default: here); change nothing else."""
+    _dispatch("init", path=path, dry_run=dry_run, toolkit_requirement=toolkit_requirement)
+
+
 @cli.command(short_help="Reproduce the DVC pipeline (dvc repro).")
 @click.option("--pull", is_flag=True, help="Pull what the stages need from the DVC remote first.")
 @click.option("--push", is_flag=True, help="Push outputs to the DVC remote afterwards.")

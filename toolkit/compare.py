@@ -507,11 +507,35 @@ def _load_params(loader: _Loader, side: _Side, project: dvcfiles.Project, path: 
     return metrics.flatten(value, lists_as_str=True)
 
 
+_PLOT_SUFFIXES = (".json", ".csv", ".tsv", ".yaml", ".yml", *formats.IMAGE_SUFFIXES)
+
+
+def _plot_files(loader: _Loader, side: _Side, project: dvcfiles.Project) -> list[dvcfiles.PlotSpec]:
+    """The declared plots, a folder (DVCLive's `plots/metrics`) as one plot per data file in it."""
+    import dataclasses
+
+    out = []
+    for spec in project.plots:
+        d = spec.definition
+        files = loader.expand(side, project, d.path)
+        if files == [d.path]:
+            out.append(spec)
+            continue
+        for f in files:
+            kind = formats.suffix(f)
+            if kind not in _PLOT_SUFFIXES:
+                continue
+            pid = f if d.id == d.path else f"{d.id} ({f})"
+            one = dataclasses.replace(d, id=pid, path=f, image=kind in formats.IMAGE_SUFFIXES)
+            out.append(dvcfiles.PlotSpec(one, spec.cached))
+    return out
+
+
 def _plots(loader: _Loader, b: _Side, pb: dvcfiles.Project, h: _Side, ph: dvcfiles.Project) -> list[PlotData]:
     specs: dict[str, tuple[dvcfiles.PlotSpec | None, dvcfiles.PlotSpec | None]] = {}
-    for spec in ph.plots:
+    for spec in _plot_files(loader, h, ph):
         specs.setdefault(spec.definition.id, (None, spec))
-    for spec in pb.plots:
+    for spec in _plot_files(loader, b, pb):
         got = specs.get(spec.definition.id)
         specs[spec.definition.id] = (spec, got[1] if got else None)
     out = []
@@ -536,6 +560,26 @@ def _plots(loader: _Loader, b: _Side, pb: dvcfiles.Project, h: _Side, ph: dvcfil
                 rows.append(None)
         out.append(PlotData(definition=chosen.definition, base=rows[0], head=rows[1]))
     return out
+
+
+def workspace_metrics(root: Path) -> dict[str, dict[str, Any]]:
+    """Every metrics file the workspace of the DVC root declares: {path: {dotted key: value}}.
+
+    Files that cannot be read are left out (`toolkit init` draws gate suggestions from these).
+    """
+    side = _Side(Revision(WORKSPACE, None), root, None)
+    side.tree = git.start_listing(root, None, _prefix(root))()
+    project = dvcfiles.load_project(side.files, side.read, side.label)
+    loader = _Loader(root)
+    found: dict[str, dict[str, Any]] = {}
+    for path in _union(*(loader.expand(side, project, d) for d in project.metrics)):
+        try:
+            values = _load_metrics(loader, side, project, path, True)
+        except MetricsFileError:
+            continue
+        if values:
+            found[path] = values
+    return found
 
 
 # --------------------------------------------------------------------------------------------

@@ -74,6 +74,21 @@ class Config:
         return infer_direction(key)
 
 
+#: Names ML metrics go by (the leaf of a key, lower case): headline rows, gate suggestions.
+KNOWN_METRICS = frozenset(
+    "accuracy acc balanced_accuracy auc roc_auc pr_auc average_precision ap f1 f1_score fbeta "
+    "precision recall sensitivity specificity mcc kappa r2 r2_score explained_variance iou miou "
+    "map ndcg bleu rouge top1 top5 top_1 top_5 loss logloss log_loss rmse mse mae mape rmsle "
+    "error perplexity brier".split()
+)
+
+
+def is_known_metric(key: str) -> bool:
+    """True when the key's last part is a well-known metric name (`eval.roc_auc`, `test/f1`)."""
+    leaf = re.split(r"[./]", key)[-1].lower()
+    return leaf in KNOWN_METRICS or leaf.removeprefix("val_").removeprefix("test_") in KNOWN_METRICS
+
+
 def infer_direction(key: str) -> Direction:
     """`lower` for names like loss, error, rmse, mae, latency, time, size; otherwise `higher`."""
     leaf = key.rsplit(".", 1)[-1].lower()
