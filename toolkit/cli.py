@@ -107,9 +107,10 @@ def report(base: str | None, head: str | None, output: Path | None) -> None:
 @cli.command(short_help="Evaluate the quality gates of toolkit.yaml (exit 3 on failure).")
 @_base
 @_head
-def gates(base: str | None, head: str | None) -> None:
+@click.option("--allow-stale", is_flag=True, help="Evaluate even when the workspace results are out of date.")
+def gates(base: str | None, head: str | None, allow_stale: bool) -> None:
     """Evaluate the gates in toolkit.yaml; exit 3 when one fails."""
-    _dispatch("gates", base=base, head=head)
+    _dispatch("gates", base=base, head=head, allow_stale=allow_stale)
 
 
 @cli.command(short_help="Create or update the one report comment on a pull request.")

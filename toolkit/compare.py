@@ -421,8 +421,18 @@ def compare(
     environ: Mapping[str, str],
     config: Config,
     with_plots: bool = False,
+    check_stale: bool = False,
 ) -> Comparison:
-    """Metrics and params (and plots when asked) of base vs head; head None is the workspace."""
+    """Metrics and params (and plots when asked) of base vs head; head None is the workspace.
+
+    With check_stale and the workspace as head, `dvc status` runs alongside and
+    `Comparison.stale` says what is out of date.
+    """
+    status = None
+    if check_stale and (head is None or head == WORKSPACE):
+        from toolkit import dvc
+
+        status = dvc.start_status(root)
     with git.ObjectReader(root) as reader:
         base_rev = resolve_base(root, base, environ, config, reader)
         head_rev = (
@@ -470,6 +480,7 @@ def compare(
         params=param_entries,
         problems=loader.problems,
         plots=plots,
+        stale=status() if status is not None else None,
     )
 
 
@@ -560,6 +571,13 @@ def _plots(loader: _Loader, b: _Side, pb: dvcfiles.Project, h: _Side, ph: dvcfil
                 rows.append(None)
         out.append(PlotData(definition=chosen.definition, base=rows[0], head=rows[1]))
     return out
+
+
+def declared_metrics(root: Path) -> list[str]:
+    """The metrics paths (files or folders) the workspace's dvc.yaml files declare."""
+    side = _Side(Revision(WORKSPACE, None), root, None)
+    side.tree = git.start_listing(root, None, _prefix(root))()
+    return list(dvcfiles.load_project(side.files, side.read, side.label).metrics)
 
 
 def workspace_metrics(root: Path) -> dict[str, dict[str, Any]]:

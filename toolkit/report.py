@@ -317,6 +317,7 @@ def render(
     dag_md: str | None = None,
     limit: int = LIMIT,
     production: Production | None = None,
+    uncommitted: Sequence[str] = (),
 ) -> str:
     """The report as Markdown: marker line, verdict, gates, metrics, params, plots, pipeline."""
     data = _prepare(comparison, gates, options)
@@ -328,6 +329,7 @@ def render(
         "gates": gates,
         "failed": [g for g in gates if not g.passed],
         "repro": repro,
+        "uncommitted": list(uncommitted),
         "run_url": _safe_url(run_url),
         "dag_md": dag,
         "changed_metrics": data.changed_metrics,

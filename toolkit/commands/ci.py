@@ -55,6 +55,10 @@ def _run(
 
     root = dvc.find_root(cwd)
     config = load_config(root)
+    # Config first: a typo in toolkit.yaml costs seconds, not a training run.
+    gates.validate(config, compare.declared_metrics(root) if config.gates else [])
+    # On a laptop, what the report compares is the working tree: say what is not committed.
+    uncommitted = () if ctx.in_actions else _uncommitted(root)
     if ctx.is_pull_request:
         info(
             f"Pull request #{ctx.pr_number} of {ctx.repository}: "
@@ -100,6 +104,7 @@ def _run(
         options=config.report,
         marker_fields=marker_fields,
         repro=repro,
+        uncommitted=uncommitted,
         run_url=ctx.run_url,
         dag_md=dag_md,
         production=(
@@ -169,6 +174,18 @@ def _run(
     if hard_error is not None:
         raise hard_error
     return GATE_FAILED if failed else 0
+
+
+def _uncommitted(root: Path) -> tuple[str, ...]:
+    """Files with changes git has not committed (before the pipeline runs), as `git status` lists them."""
+    done = proc.run(
+        ["git", "status", "--porcelain", "--untracked-files=normal", "--", "."], cwd=root, check=False
+    )
+    if done.returncode != 0:
+        return ()
+    return tuple(
+        line[3:].strip('"') for line in done.stdout.decode(errors="replace").splitlines() if len(line) > 3
+    )
 
 
 def _comment(

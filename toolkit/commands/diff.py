@@ -39,7 +39,9 @@ def run(
     gc.disable()
     try:
         root = find_root(cwd)
-        comparison = compare(root, base, head, environ=environ, config=load_config(root))
+        comparison = compare(root, base, head, environ=environ, config=load_config(root), check_stale=True)
+        if comparison.stale is not None:
+            output.warn(comparison.stale.message())
         for problem in comparison.problems:
             output.warn(problem.message)
         if fmt == "json":
@@ -67,6 +69,9 @@ def _finite(value: Any) -> Any:
 def render_json(comparison: Comparison, *, show_all: bool = False) -> str:
     """The `--json` document (strict JSON: non-finite numbers become null)."""
     data: dict[str, Any] = comparison.to_json(all=show_all)
+    if comparison.stale is not None:
+        stale = comparison.stale
+        data["stale"] = {"stages": list(stale.stages), "params": list(stale.params), "deps": list(stale.deps)}
     if comparison.problems:
         data["problems"] = [
             {"path": p.path, "revision": p.revision, "kind": p.kind, "message": p.message}

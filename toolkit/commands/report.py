@@ -19,8 +19,13 @@ def run(
     root = dvc_root(cwd)
     config = load_config(root)
     comparison = compare.compare(
-        root, base, head, environ=environ, config=config, with_plots=config.report.plots
+        root, base, head, environ=environ, config=config, with_plots=config.report.plots,
+        check_stale=True,
     )
+    if comparison.stale is not None:
+        from toolkit.output import warn
+
+        warn(comparison.stale.message())
     results = gates.evaluate(config, comparison)
     dag_md = None
     if config.report.dag:

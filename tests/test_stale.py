@@ -1,0 +1,141 @@
+"""Stale results and config first (issue 10): `dvc status` at the top of diff/report/gates, gates
+refusing stale results, `toolkit ci` checking toolkit.yaml before the pipeline and naming
+uncommitted changes on a laptop.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests import real_repos
+from tests.gitrepo import git
+from toolkit import dvc
+from toolkit.cli import cli
+
+GATES = "gates:\n  - metric: dvclive/metrics.json:eval.acc\n    min: 0.1\n"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return real_repos.build_dvclive(tmp_path_factory.mktemp("stale") / "repo")
+
+
+@pytest.fixture
+def repo(built: Path, tmp_path: Path) -> Path:
+    shutil.copytree(built, tmp_path / "repo", symlinks=True)
+    return tmp_path / "repo"
+
+
+def _run(repo: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str, str]:
+    monkeypatch.chdir(repo)
+    result = CliRunner().invoke(cli, list(args))
+    assert "Traceback" not in result.output, result.output
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _make_stale(repo: Path) -> None:
+    toml = repo / "config.toml"
+    toml.write_text(toml.read_text().replace("rows = 1000", "rows = 1001"))
+
+
+def test_parse_status_names_stages_params_and_deps() -> None:
+    text = json.dumps({
+        "prep": [{"changed deps": {"gen.py": "modified", "config.toml": {"prep": "modified"}}}],
+        "train": ["changed command"],
+        "always": ["always changed"],
+        "pulled": [{"changed outs": {"eval": "deleted"}}],
+    })
+    stale = dvc.parse_status(text)
+    assert stale is not None
+    assert stale.stages == ("prep", "train")
+    assert stale.params == ("config.toml:prep",)
+    assert stale.deps == ("gen.py",)
+    message = stale.message()
+    assert "stages prep, train are out of date" in message and "`toolkit repro`" in message
+    assert dvc.parse_status("{}") is None
+    assert dvc.parse_status("not json") is None
+
+
+def test_fresh_workspace_is_not_stale(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, err = _run(repo, monkeypatch, "diff", "--base", "feature", "--json")
+    assert code == 0
+    assert "stale" not in err and "stale" not in json.loads(out)
+
+
+def test_stale_workspace(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (repo / "toolkit.yaml").write_text(GATES)
+    _make_stale(repo)
+    code, out, err = _run(repo, monkeypatch, "diff", "--base", "feature")
+    assert code == 0
+    assert "stage prep is out of date (params config.toml:prep changed since dvc.lock)" in err
+    code, out, err = _run(repo, monkeypatch, "diff", "--base", "feature", "--json")
+    assert json.loads(out)["stale"] == {"stages": ["prep"], "params": ["config.toml:prep"], "deps": []}
+
+    code, out, err = _run(repo, monkeypatch, "report", "--base", "feature")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[1].startswith("## ") and lines[3] == "> [!WARNING]"
+    assert "stage prep is out of date" in lines[4]
+    assert out.index("stale") < out.index("Comparing")
+
+    code, out, err = _run(repo, monkeypatch, "gates", "--base", "feature")
+    assert code == 1
+    assert "stale" in err and "`toolkit repro`" in err and "--allow-stale" in err
+    assert "pass" not in out  # no table: the gates were not evaluated
+    code, out, err = _run(repo, monkeypatch, "gates", "--base", "feature", "--allow-stale")
+    assert code == 0, err
+    assert "stage prep is out of date" in err and "pass" in out
+
+    # A commit as head is what it is: no status check.
+    code, out, err = _run(repo, monkeypatch, "gates", "--base", "feature", "--head", "main")
+    assert code == 0 and "stale" not in err
+
+    # The fix the message gives.
+    code, out, err = _run(repo, monkeypatch, "repro")
+    assert code == 0, err
+    code, out, err = _run(repo, monkeypatch, "gates", "--base", "feature")
+    assert code == 0 and "stale" not in err
+
+
+@pytest.mark.parametrize(
+    ("gates", "expected"),
+    [
+        (GATES.replace("metrics.json", "metric.json"), "did you mean `dvclive/metrics.json`"),
+        ("gates:\n  - metric: eval.acc\n    max_dorp: 0.1\n", "unknown gate rule `max_dorp`"),
+        ("gate:\n  - metric: eval.acc\n", "toolkit.yaml"),
+    ],
+)
+def test_ci_checks_toolkit_yaml_before_the_pipeline(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, gates: str, expected: str
+) -> None:
+    (repo / "toolkit.yaml").write_text(gates)
+    _make_stale(repo)  # the pipeline would run prep: it must not
+    lock = (repo / "dvc.lock").read_text()
+    code, out, err = _run(repo, monkeypatch, "ci", "--base", "feature", "-o", str(repo.parent / "r.md"))
+    assert code == 1
+    assert expected in err
+    assert "Running stage" not in out + err
+    assert (repo / "dvc.lock").read_text() == lock
+    assert not (repo.parent / "r.md").exists()
+
+
+def test_local_ci_names_uncommitted_changes(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (repo / "toolkit.yaml").write_text(GATES)
+    _make_stale(repo)
+    report = repo.parent / "r.md"
+    code, _out, err = _run(repo, monkeypatch, "ci", "--base", "feature", "-o", str(report))
+    assert code == 0, err
+    body = report.read_text()
+    header = body.split("Comparing")[0]
+    assert "> A local run with uncommitted changes: `config.toml`, `toolkit.yaml`." in header
+    assert "stale" not in header  # ci reproduced the pipeline first
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "tune")
+    code, _out, err = _run(repo, monkeypatch, "ci", "--base", "feature", "-o", str(report))
+    assert code == 0, err
+    assert "uncommitted" not in report.read_text()
