@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests import real_repos
-from tests.gitrepo import git
+from tests.gitrepo import git, write_files
 from toolkit import dvc
 from toolkit.cli import cli
 
@@ -139,3 +139,80 @@ def test_local_ci_names_uncommitted_changes(repo: Path, monkeypatch: pytest.Monk
     code, _out, err = _run(repo, monkeypatch, "ci", "--base", "feature", "-o", str(report))
     assert code == 0, err
     assert "uncommitted" not in report.read_text()
+
+
+# -- toolkit/stale.py answers as `dvc status` does ---------------------------------------------
+
+
+def _theirs(root: Path) -> tuple[set[str], set[str], set[str]]:
+    from tests.diff_repos import dvc as real_dvc
+
+    found = dvc.parse_status(real_dvc(root, "status", "--json").stdout)
+    return (set(found.stages), set(found.params), set(found.deps)) if found else (set(), set(), set())
+
+
+def _ours(root: Path) -> tuple[set[str], set[str], set[str]]:
+    from toolkit import stale
+
+    found = stale.check(root)
+    return (set(found.stages), set(found.params), set(found.deps)) if found else (set(), set(), set())
+
+
+DIR_PIPELINE = """\
+stages:
+  count:
+    cmd: python -c "import os; print(len(os.listdir('data')))" > n.txt
+    deps:
+      - data
+    outs:
+      - n.txt
+  build:
+    wdir: sub
+    cmd: python ../gen.py ../spec.json
+    deps:
+      - ../gen.py
+    params:
+      - ../params.yaml:
+          - model
+"""
+
+
+@pytest.mark.parametrize(
+    "edit",
+    ["nothing", "params", "dep file", "command", "sub params", "dir file", "dir new file", "ignored file",
+     "params deleted key"],
+)
+def test_stale_check_agrees_with_dvc_status(repo: Path, tmp_path: Path, edit: str) -> None:
+    from tests.diff_repos import GEN
+    from tests.diff_repos import dvc as real_dvc
+
+    write_files(
+        repo,
+        {
+            "dvc.yaml": (repo / "dvc.yaml").read_text() + DIR_PIPELINE.removeprefix("stages:\n"),
+            "data/a.txt": "a\n", "data/b/c.txt": "c\n", "gen.py": GEN, "sub/.keep": "",
+            "params.yaml": "model:\n  depth: 3\n  width: 2\nother: 1\n", ".dvcignore": "*.tmp\n",
+        },
+    )
+    real_dvc(repo, "repro", "-q", "--all-pipelines")
+    assert _ours(repo) == _theirs(repo) == (set(), set(), set())
+    toml = repo / "config.toml"
+    if edit == "params":
+        toml.write_text(toml.read_text().replace("rows = 1000", "rows = 7"))
+    elif edit == "dep file":
+        (repo / "gen.py").write_text(GEN + "# changed\n")
+    elif edit == "command":
+        (repo / "dvc.yaml").write_text((repo / "dvc.yaml").read_text().replace("> n.txt", ">n.txt"))
+    elif edit == "sub params":
+        toml.write_text(toml.read_text().replace("top_k = 5", "top_k = 6"))
+    elif edit == "dir file":
+        (repo / "data/b/c.txt").write_text("changed\n")
+    elif edit == "dir new file":
+        (repo / "data/d.txt").write_text("new\n")
+    elif edit == "ignored file":
+        (repo / "data/scratch.tmp").write_text("ignored\n")
+    elif edit == "params deleted key":
+        (repo / "params.yaml").write_text("model:\n  depth: 3\nother: 2\n")
+    ours, theirs = _ours(repo), _theirs(repo)
+    assert ours == theirs
+    assert bool(ours[0]) == (edit not in ("nothing", "ignored file"))

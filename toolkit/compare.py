@@ -16,7 +16,16 @@ from typing import Any
 from toolkit import dvcfiles, formats, git, metrics, safefs
 from toolkit.config import Config, infer_direction
 from toolkit.errors import MetricsFileError, RevisionError, TooLargeError
-from toolkit.results import Comparison, Direction, Entry, PlotData, Problem, ProblemKind, Revision
+from toolkit.results import (
+    Comparison,
+    Direction,
+    Entry,
+    PlotData,
+    Problem,
+    ProblemKind,
+    Revision,
+    Stale,
+)
 
 WORKSPACE = "workspace"
 
@@ -160,7 +169,7 @@ def _cache_dirs(root: Path) -> list[Path]:
     return [dvc.cache_dir(root)]
 
 
-def _prefix(root: Path) -> str:
+def root_prefix(root: Path) -> str:
     """The DVC root's folder relative to the git root ("" when they are the same)."""
     top = git.find_root(root)
     rel = root.resolve().relative_to(top.resolve()).as_posix()
@@ -425,14 +434,9 @@ def compare(
 ) -> Comparison:
     """Metrics and params (and plots when asked) of base vs head; head None is the workspace.
 
-    With check_stale and the workspace as head, `dvc status` runs alongside and
-    `Comparison.stale` says what is out of date.
+    With check_stale and the workspace as head, `Comparison.stale` says what `dvc status` would
+    call out of date.
     """
-    status = None
-    if check_stale and (head is None or head == WORKSPACE):
-        from toolkit import dvc
-
-        status = dvc.start_status(root)
     with git.ObjectReader(root) as reader:
         base_rev = resolve_base(root, base, environ, config, reader)
         head_rev = (
@@ -441,7 +445,7 @@ def compare(
             else Revision(head, _ensure(root, head, reader))
         )
         b, h = _Side(base_rev, root, reader), _Side(head_rev, root, reader)
-        prefix = _prefix(root)
+        prefix = root_prefix(root)
         pending = [
             git.start_listing(root, b.revision.sha, prefix),
             git.start_listing(root, h.revision.sha, prefix),
@@ -480,8 +484,14 @@ def compare(
         params=param_entries,
         problems=loader.problems,
         plots=plots,
-        stale=status() if status is not None else None,
+        stale=_stale(root) if check_stale and head_rev.sha is None else None,
     )
+
+
+def _stale(root: Path) -> Stale | None:
+    from toolkit import stale
+
+    return stale.check(root)
 
 
 def _load_metrics(
@@ -576,7 +586,7 @@ def _plots(loader: _Loader, b: _Side, pb: dvcfiles.Project, h: _Side, ph: dvcfil
 def declared_metrics(root: Path) -> list[str]:
     """The metrics paths (files or folders) the workspace's dvc.yaml files declare."""
     side = _Side(Revision(WORKSPACE, None), root, None)
-    side.tree = git.start_listing(root, None, _prefix(root))()
+    side.tree = git.start_listing(root, None, root_prefix(root))()
     return list(dvcfiles.load_project(side.files, side.read, side.label).metrics)
 
 
@@ -586,7 +596,7 @@ def workspace_metrics(root: Path) -> dict[str, dict[str, Any]]:
     Files that cannot be read are left out (`toolkit init` draws gate suggestions from these).
     """
     side = _Side(Revision(WORKSPACE, None), root, None)
-    side.tree = git.start_listing(root, None, _prefix(root))()
+    side.tree = git.start_listing(root, None, root_prefix(root))()
     project = dvcfiles.load_project(side.files, side.read, side.label)
     loader = _Loader(root)
     found: dict[str, dict[str, Any]] = {}
@@ -618,7 +628,7 @@ def read_at(root: Path, rev: str, path: str) -> bytes:
         )
     with git.ObjectReader(root) as reader:
         side = _Side(Revision(rev, _ensure(root, rev, reader)), root, reader)
-        side.tree = git.start_listing(root, side.revision.sha or "", _prefix(root))()
+        side.tree = git.start_listing(root, side.revision.sha or "", root_prefix(root))()
         data = side.read(path)
         if data is not None:
             return data

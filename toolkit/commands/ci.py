@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from toolkit import actions, proc
@@ -76,13 +75,13 @@ def _run(
 
     # dvc.repro folds its own log into a `::group::`; the pipeline never sees the token.
     pipeline_env = proc.child_env(environ)
-    # `dvc dag` only reads dvc.yaml and is most of our own time: draw it while the pipeline runs.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        dag_job = pool.submit(dvc.dag_markdown, root) if config.report.dag else None
-        repro = dvc.repro(root, pull=dvc.has_remote(root), environ=pipeline_env)
-        dag_md = dag_job.result() if dag_job is not None else None
-    if dag_job is not None and dag_md is None:
-        dag_md = dvc.dag_markdown(root)  # once more, in case it tripped over the running repro
+    repro = dvc.repro(root, pull=dvc.has_remote(root), environ=pipeline_env)
+    if config.report.dag:
+        from toolkit import dag
+
+        dag_md = dag.markdown(root)  # from the parsed dvc.yaml: no `dvc dag` process
+    else:
+        dag_md = None
     info(f"dvc repro: {repro.summary()}")
 
     comparison = compare.compare(

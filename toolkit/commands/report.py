@@ -29,9 +29,9 @@ def run(
     results = gates.evaluate(config, comparison)
     dag_md = None
     if config.report.dag:
-        from toolkit import dvc
+        from toolkit import dag
 
-        dag_md = dvc.dag_markdown(root)
+        dag_md = dag.markdown(root)  # from the parsed dvc.yaml: no `dvc dag` process
     fields = {
         name: rev.sha for name, rev in (("base", comparison.base), ("head", comparison.head)) if rev.sha
     }
