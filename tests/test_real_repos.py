@@ -130,3 +130,18 @@ def test_cached_folder_metrics_need_a_pull_then_give_numbers(
         "old": 0.84, "new": 0.81, "diff": 0.81 - 0.84, "status": "modified",
         "rel": (0.81 - 0.84) / 0.84, "direction": "higher", "improved": False,
     }
+
+
+def test_counts_are_neutral_unless_toolkit_yaml_says(
+    dvclive: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(dvclive, repo, symlinks=True)
+    ours = _diff(repo, monkeypatch, "--base", "main", "--head", "feature")["metrics"]
+    rows = ours["prep_stats.json"]["test_rows"]
+    assert rows["diff"] == 40 and "direction" not in rows and "improved" not in rows
+    assert "improved" not in ours["reports/summary.toml"]["Documents_evaluated"]
+    assert ours["reports/summary.toml"]["f1"]["improved"] is True  # a known name keeps its mark
+    (repo / "toolkit.yaml").write_text("metrics:\n  test_rows:\n    direction: lower\n")
+    ours = _diff(repo, monkeypatch, "--base", "main", "--head", "feature")["metrics"]
+    assert ours["prep_stats.json"]["test_rows"]["improved"] is False

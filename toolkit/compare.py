@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import dvcfiles, formats, git, metrics, safefs
-from toolkit.config import Config, infer_direction
+from toolkit.config import Config, known_direction
 from toolkit.errors import MetricsFileError, RevisionError, TooLargeError
 from toolkit.results import (
     Comparison,
@@ -394,17 +394,17 @@ def _deep_merge(dst: dict[str, Any], src: Mapping[str, Any]) -> None:
             dst[k] = v
 
 
-def _direction_for(config: Config) -> Callable[[str, str], Direction]:
-    """`config.direction_for`, memoised per key (names repeat across files and revisions)."""
+def _direction_for(config: Config) -> Callable[[str, str], Direction | None]:
+    """`config.shown_direction`, memoised per key (names repeat across files and revisions)."""
     if config.directions:
-        return config.direction_for
-    cache: dict[str, Direction] = {}
+        return config.shown_direction
+    cache: dict[str, Direction | None] = {}
 
-    def direction(path: str, key: str) -> Direction:
+    def direction(path: str, key: str) -> Direction | None:
         # Without per-metric settings the direction depends on the key alone.
-        found = cache.get(key)
-        if found is None:
-            found = cache[key] = infer_direction(key)
+        if key in cache:
+            return cache[key]
+        found = cache[key] = known_direction(key)
         return found
 
     return direction

@@ -107,7 +107,7 @@ def diff_file(
     old: Mapping[str, Any] | None,
     new: Mapping[str, Any] | None,
     *,
-    direction_for: Callable[[str, str], Direction] | None = None,
+    direction_for: Callable[[str, str], Direction | None] | None = None,
 ) -> list[Entry]:
     """Entries for every key of one file at base (`old`) and head (`new`); None = file absent."""
     old = old or {}
@@ -145,7 +145,7 @@ def diff_file(
                 rel = r if r - r == 0 else None  # finite only
         if direction_for is not None and (o_num or n_num):
             direction = direction_for(path, key)
-            if change is not None:
+            if change is not None and direction is not None:  # neutral names: neither
                 improved = _improved(direction, change)
         append(
             _entry(

@@ -249,21 +249,39 @@ class _Data:
     plots: list[RenderedPlot]
 
 
-def _metric_order(entry: Entry, gated: Mapping[tuple[str, str], int]) -> tuple[int, float, int, str, str]:
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural(text: str) -> tuple[tuple[int, int | str], ...]:
+    """A sort key where `class_2` comes before `class_10`."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in _DIGITS.split(text) if part)
+
+
+def _headline(entry: Entry) -> bool:
+    """A top-level key or a well-known metric name (accuracy, auc, f1, loss, rmse, ...)."""
+    from toolkit.config import is_known_metric
+
+    return "." not in entry.key or is_known_metric(entry.key)
+
+
+def _metric_order(entry: Entry, gated: Mapping[tuple[str, str], int]) -> tuple[Any, ...]:
+    """Gated metrics first (toolkit.yaml order); then changed headline metrics; then the other
+    changed ones; unchanged last. Within each: by relative change, worse first, natural order."""
     position = gated.get((entry.path, entry.key))
-    if position is not None:  # gated metrics first, in toolkit.yaml order
-        group, size = 0, float(position)
-    elif entry.status == "modified" and entry.diff is not None and entry.diff != 0:
-        group = 1
+    if position is not None:
+        return (0, float(position))
+    if entry.status == "modified" and entry.diff is not None and entry.diff != 0:
+        kind = 0
         size = -abs(entry.rel) if entry.rel is not None and math.isfinite(entry.rel) else -math.inf
     elif entry.status in ("added", "removed"):
-        group, size = 2, 0.0
+        kind, size = 1, 0.0
     elif entry.status == "modified":
-        group, size = 3, 0.0
+        kind, size = 2, 0.0
     else:
-        group, size = 4, 0.0
+        return (4, natural(entry.path), natural(entry.key))
+    tier = 1 if _headline(entry) else 2
     worse_first = 0 if entry.improved is False else 1
-    return (group, size, worse_first, entry.path, entry.key)
+    return (tier, kind, size, worse_first, natural(entry.path), natural(entry.key))
 
 
 def _prepare(comparison: Comparison, gates: Sequence[GateResult], options: ReportOptions) -> _Data:
