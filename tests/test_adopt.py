@@ -64,7 +64,7 @@ def test_dry_run_prints_the_plan_and_writes_nothing(subdir: Path, monkeypatch: p
     assert "DVC project in ml/project" in out
     for name in ("pull-request.yml", "pr-comment.yml", "main.yml"):
         assert f"create .github/workflows/{name}" in out
-    assert "create ml/project/toolkit.yaml: 2 gate suggestions" in out
+    assert "create ml/project/toolkit.yaml: 4 gate suggestions" in out
     assert "create ml/project/requirements.txt" in out
     assert "Dry run: nothing was written." in out
     assert "git add" not in out
