@@ -69,7 +69,7 @@ def test_golden_realistic_report() -> None:
     lines = text.split("\n")
     assert lines[0] == marker.format_marker("default", head=HEAD.sha or "")
     assert marker.parse_marker(text) == {"id": "default", "head": HEAD.sha}
-    assert lines[1] == "## ✅ All 2 quality gates pass"
+    assert lines[1] == "## ✅ Both quality gates pass"
     assert "`main` (`1111111`) → `feature` (`2222222`)" in lines[3]
     blocks = mermaid_blocks(text)
     assert len(blocks) == 2  # the ROC chart and the pipeline
@@ -266,7 +266,7 @@ def test_plots_can_be_switched_off() -> None:
         ([], "No quality gates configured"),
         ([True], "✅ The quality gate passes"),
         ([False], "❌ The quality gate failed"),
-        ([True, True], "✅ All 2 quality gates pass"),
+        ([True, True], "✅ Both quality gates pass"),
         ([True, False], "❌ 1 of 2 quality gates failed"),
     ],
 )

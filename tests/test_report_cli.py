@@ -106,7 +106,7 @@ def test_report_on_a_real_repo_golden(repo: Path, tmp_path: Path) -> None:
     assert_golden("cli_report", normalized(body, repo))
     main_sha = git(repo, "rev-parse", "main")
     assert body.startswith(
-        f"<!-- toolkit:report id=default base={main_sha} -->\n## ✅ All 2 quality gates pass\n"
+        f"<!-- toolkit:report id=default base={main_sha} -->\n## ✅ Both quality gates pass\n"
     )
     assert "| `train.C` | `params.yaml` | 1 | 0.5 |" in body
     assert "| 🟢 | `log_loss` | `eval/metrics.json` | 0.2 | 0.18 | -0.02 | -10.0% |" in body
@@ -127,7 +127,7 @@ def test_gates_pass_exit_0(repo: Path) -> None:
     result = invoke("gates", "--base", "main")
     assert result.exit_code == 0, result.output
     assert re.search(r"^roc_auc\s+max_drop 0.01\s+0.95\s+0.955\s+pass$", result.stdout, flags=re.M)
-    assert "✅ All 2 quality gates pass" in result.stdout
+    assert "✅ Both quality gates pass" in result.stdout
 
 
 def test_gates_fail_exit_3_exactly_when_one_fails(repo: Path) -> None:
@@ -269,7 +269,7 @@ def test_scaffolded_project_pull_request_report(tmp_path: Path, monkeypatch: pyt
         assert len(check_xychart(chart)) == 2
     assert "| Actual ↓ / Predicted → |" in body
     assert "flowchart" in body  # the pipeline from `dvc dag --md`, collapsed
-    assert body.split("\n")[1] == "## ✅ All 2 quality gates pass"  # C=0.05 helps this dataset
+    assert body.split("\n")[1] == "## ✅ Both quality gates pass"  # C=0.05 helps this dataset
     assert invoke("gates", "--base", "main").exit_code == 0
     # A stricter floor than the model reaches: the same change now fails the check.
     toolkit_yaml = (root / "toolkit.yaml").read_text()

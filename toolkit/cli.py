@@ -24,7 +24,28 @@ def _dispatch(name: str, **kwargs: Any) -> None:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """`toolkit diff -q` means `toolkit -q diff`: the quiet flag is taken before or after the command."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        end = args.index("--") if "--" in args else len(args)
+        quiet = [a for a in args[:end] if a in ("-q", "--quiet")]
+        if quiet and args[:1] not in (["-q"], ["--quiet"]):
+            args = ["--quiet", *(a for a in args[:end] if a not in ("-q", "--quiet")), *args[end:]]
+        return super().parse_args(ctx, args)
+
+
+def _one_format(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    """--json and --md choose one output: both at once is a usage error, not the last one wins."""
+    if value:
+        chosen = ctx.meta.setdefault("toolkit_formats", [])
+        chosen.append(param.name)
+        if len(chosen) > 1:
+            raise click.UsageError("--json and --md cannot be used together; choose one.", ctx)
+    return value
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="toolkit")
 @click.option("-q", "--quiet", is_flag=True, help="Print only results and errors.")
 def cli(quiet: bool) -> None:
@@ -88,11 +109,13 @@ _head = click.option(
 @_base
 @_head
 @click.option("--all", "show_all", is_flag=True, help="Include unchanged keys.")
-@click.option("--json", "fmt", flag_value="json", help="Print JSON (dvc metrics diff --json shape).")
-@click.option("--md", "fmt", flag_value="md", help="Print a Markdown table.")
-def diff(base: str | None, head: str | None, show_all: bool, fmt: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True, callback=_one_format,
+              help="Print JSON (dvc metrics diff --json shape).")
+@click.option("--md", "as_md", is_flag=True, callback=_one_format, help="Print a Markdown table.")
+def diff(base: str | None, head: str | None, show_all: bool, as_json: bool, as_md: bool) -> None:
     """Compare metrics and params of two revisions (base vs head)."""
-    _dispatch("diff", base=base, head=head, show_all=show_all, fmt=fmt or "table")
+    fmt = "json" if as_json else "md" if as_md else "table"
+    _dispatch("diff", base=base, head=head, show_all=show_all, fmt=fmt)
 
 
 @cli.command(short_help="Render the Markdown report: metrics, params, plots, gates.")
@@ -249,11 +272,12 @@ def model_deliver(ref: str) -> None:
 @click.option("--reference", required=True, metavar="SRC", help="Reference data: a file or REV:PATH.")
 @click.option("--current", required=True, metavar="SRC", help="Current data: a file or REV:PATH.")
 @click.option("--target", metavar="COL", help="The label column (may be absent from the current data).")
-@click.option("--json", "fmt", flag_value="json", help="Print JSON.")
-@click.option("--md", "fmt", flag_value="md", help="Print Markdown with a chart per drifted column.")
+@click.option("--json", "as_json", is_flag=True, callback=_one_format, help="Print JSON.")
+@click.option("--md", "as_md", is_flag=True, callback=_one_format,
+              help="Print Markdown with a chart per drifted column.")
 @click.option("--fail-on-drift", is_flag=True, help="Exit 3 when the dataset drifts.")
 def drift(
-    reference: str, current: str, target: str | None, fmt: str | None, fail_on_drift: bool
+    reference: str, current: str, target: str | None, as_json: bool, as_md: bool, fail_on_drift: bool
 ) -> None:
     """Compare the current data with the reference, column by column.
 
@@ -265,7 +289,7 @@ def drift(
         reference=reference,
         current=current,
         target=target,
-        fmt=fmt or "table",
+        fmt="json" if as_json else "md" if as_md else "table",
         fail_on_drift=fail_on_drift,
     )
 

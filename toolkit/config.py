@@ -172,9 +172,11 @@ def load_config(root: Path) -> Config:
     known = {"gates", "metrics", "base", "report", "promotion", "drift", "monitor"}
     for key in data:
         if key not in known:
-            raise _fail(
-                path, lines.get(str(key)), f"unknown setting `{key}`; expected one of {sorted(known)}."
-            )
+            import difflib
+
+            near = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
+            hint = f"did you mean `{near[0]}:`?" if near else f"expected one of {sorted(known)}."
+            raise _fail(path, lines.get(str(key)), f"unknown setting `{key}`; {hint}")
 
     base = data.get("base")
     if base is not None and (not isinstance(base, str) or not base.strip()):

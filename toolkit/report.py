@@ -77,9 +77,13 @@ def verdict(gates: Sequence[GateResult]) -> str:
         return "No quality gates configured"
     bad = sum(1 for g in gates if not g.passed)
     if bad == 0:
-        return "✅ The quality gate passes" if total == 1 else f"✅ All {total} quality gates pass"
+        if total <= 2:
+            return "✅ The quality gate passes" if total == 1 else "✅ Both quality gates pass"
+        return f"✅ All {total} quality gates pass"
     if total == 1:
         return "❌ The quality gate failed"
+    if bad == total:
+        return "❌ Both quality gates failed" if total == 2 else f"❌ All {total} quality gates failed"
     return f"❌ {bad} of {total} quality gates failed"
 
 
