@@ -102,13 +102,14 @@ def test_report_on_a_real_repo_golden(repo: Path, tmp_path: Path) -> None:
     result = invoke("report", "--base", "main", "-o", str(out))
     assert result.exit_code == 0, result.output
     body = out.read_text(encoding="utf-8")
-    assert result.stdout == body
+    assert result.stdout == ""  # -o FILE writes the file only
+    assert f"Report written to {out}" in result.stderr
     assert_golden("cli_report", normalized(body, repo))
     main_sha = git(repo, "rev-parse", "main")
     assert body.startswith(
         f"<!-- toolkit:report id=default base={main_sha} -->\n## ✅ Both quality gates pass\n"
     )
-    assert "| `train.C` | `params.yaml` | 1 | 0.5 |" in body
+    assert "| `train.C` | `params.yaml` | 1 | 0.5 | -0.5 |" in body
     assert "| 🟢 | `log_loss` | `eval/metrics.json` | 0.2 | 0.18 | -0.02 | -10.0% |" in body
     (chart,) = [b for b in mermaid_blocks(body) if "xychart-beta" in b]
     assert len(check_xychart(chart)) == 2

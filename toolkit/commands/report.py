@@ -49,7 +49,12 @@ def run(
         ),
     )
     if output is not None:
+        # -o FILE: the report goes to the file only (as `dvc ... -o` does), not both.
         report.save(output, body)
+        from toolkit.output import info
+
+        info(f"Report written to {output}")
+        return 0
     _print(body)
     return 0
 
