@@ -254,3 +254,24 @@ def test_find_root_is_the_nearest_dvc_folder(tmp_path: Path) -> None:
     (tmp_path / "dvc.yaml").write_text("stages: {}\n")
     assert tdvc.find_root(tmp_path) == tmp_path.resolve()
     assert tdvc.settings_root(tmp_path / "a" / "b") == (tmp_path / "a").resolve()
+
+
+def test_corrupt_dvc_yaml_gets_dvcs_own_message(tmp_path: Path) -> None:
+    repo = tiny_dvc_repo(tmp_path / "repo")
+    (repo / "dvc.yaml").write_text("stages:\n  a:\n    cmd: [unclosed\n")
+    with pytest.raises(DvcError) as err:
+        tdvc.repro(repo, environ=_env())
+    message = err.value.message
+    assert "'./dvc.yaml' is invalid" in message and "While parsing a flow sequence" in message
+    assert "failed in" not in message and ": 4." not in message
+
+
+def test_laptop_advice_stays_out_of_ci_logs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = tiny_dvc_repo(tmp_path / "repo")
+    tdvc.repro(repo, environ=_env(), advice=False)
+    quiet = capsys.readouterr().err
+    assert "Running stage" in quiet
+    assert "git add" not in quiet and "autostage" not in quiet and "dvc push" not in quiet
+    (repo / "params.yaml").write_text("a: 5\nb: 2\n")
+    tdvc.repro(repo, environ=_env())  # `toolkit repro` on a laptop keeps dvc's advice
+    assert "git add" in capsys.readouterr().err

@@ -24,6 +24,8 @@ _SKIPPED = re.compile(
     r"|Pulling data for stage: '(?P<pulled>[^']+)')"  # pulled, not run (unless it runs after)
 )
 _FAILED_STAGE = re.compile(r"^ERROR: failed to reproduce '(?P<stage>[^']+)': (?P<why>.*)")
+# dvc quotes the offending source line of a file it cannot parse: "3 │   cmd: [unclosed", "4".
+_SOURCE_LINE = re.compile(r"^\d+(?:\s|$)")
 _SECTION = re.compile(r"^\[\s*'?(?P<name>[^\]]*?)'?\s*\]$")
 # Raised by `dvc repro --pull --allow-missing` when an output a running stage needs is neither in
 # the local cache nor on the remote (someone forgot `dvc push`).
@@ -237,6 +239,13 @@ def _error(log: str, root: Path) -> DvcError:
             "and retry."
         )
     for i, line in enumerate(lines):
+        if line.endswith("is invalid."):  # a dvc.yaml / dvc.lock dvc cannot parse: its own words
+            detail = [x for x in lines[i + 1 :] if not _SOURCE_LINE.match(x) and not x.startswith("$ dvc ")]
+            why = " ".join(detail[:2]).removeprefix("ERROR: ")
+            return DvcError(
+                f"{line.removesuffix('.')} in {root}: {why.rstrip('.')}. Fix the file and rerun "
+                "`toolkit repro`."
+            )
         if m := _FAILED_STAGE.match(line):
             own = ("ERROR:", "WARNING:", "> ", "$ dvc ", "Running stage ", "Stage '")
             before = [x for x in lines[:i] if not x.startswith(own)]
@@ -253,16 +262,45 @@ def _error(log: str, root: Path) -> DvcError:
     )
 
 
-def _dvc(root: Path, args: list[str], environ: Mapping[str, str]) -> tuple[int, str]:
+# DVC's advice for a laptop ("git add dvc.lock", autostage, "dvc push"): noise in a CI log, where
+# the toolkit commits nothing and pushes through `toolkit repro --push`.
+_ADVICE = re.compile(
+    r"^(?:To (?:track the changes with git|enable auto staging), run:"
+    r"|Use `dvc push` to send your updates to remote storage\.)$"
+)
+
+
+class _Echo:
+    """Echo dvc's lines as informational lines, leaving out its laptop advice when asked."""
+
+    def __init__(self, advice: bool) -> None:
+        self.advice = advice
+        self.in_advice = False
+
+    def __call__(self, line: str) -> None:
+        if not self.advice:
+            if _ADVICE.match(line.strip()):
+                self.in_advice = True
+                return
+            if self.in_advice and (not line.strip() or line.startswith(("\t", "  "))):
+                return  # the advice's blank lines and its indented command
+            self.in_advice = False
+        output.info(line)
+
+
+def _dvc(
+    root: Path, args: list[str], environ: Mapping[str, str], advice: bool = True
+) -> tuple[int, str]:
     """Run one dvc command in root, echoing its output as informational lines."""
     command = f"$ dvc {' '.join(args)}"
     output.info(command)
-    code, log = proc.stream([*proc.DVC, *args], on_line=output.info, cwd=root, env=_stage_env(environ))
+    code, log = proc.stream([*proc.DVC, *args], on_line=_Echo(advice), cwd=root, env=_stage_env(environ))
     return code, f"{command}\n{log}"
 
 
 def repro(
-    root: Path, *, pull: bool = False, push: bool = False, environ: Mapping[str, str]
+    root: Path, *, pull: bool = False, push: bool = False, environ: Mapping[str, str],
+    advice: bool = True,
 ) -> ReproResult:
     """Run `dvc repro` in root (pulling/pushing the cache when asked and possible)."""
     start = time.monotonic()
@@ -276,19 +314,19 @@ def repro(
         args = ["repro"]
         if pull and use_remote:
             args += ["--pull", "--allow-missing"]
-        code, log = _dvc(root, args, environ)
+        code, log = _dvc(root, args, environ, advice)
         logs.append(log)
         if code != 0 and pull and use_remote and any(m in log for m in _MISSING_CACHE):
             output.warn(
                 "some outputs the pipeline needs are not on the DVC remote (was `dvc push` run?); "
                 "reproducing them instead."
             )
-            code, log = _dvc(root, ["repro", "--pull"], environ)
+            code, log = _dvc(root, ["repro", "--pull"], environ, advice)
             logs.append(log)
         if code != 0:
             raise _error(log, root)
         if push and use_remote:
-            push_code, push_log = _dvc(root, ["push", "--run-cache"], environ)
+            push_code, push_log = _dvc(root, ["push", "--run-cache"], environ, advice)
             logs.append(push_log)
             if push_code != 0:
                 lines = [x for x in push_log.splitlines() if x.strip()]

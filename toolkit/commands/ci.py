@@ -75,7 +75,7 @@ def _run(
 
     # dvc.repro folds its own log into a `::group::`; the pipeline never sees the token.
     pipeline_env = proc.child_env(environ)
-    repro = dvc.repro(root, pull=dvc.has_remote(root), environ=pipeline_env)
+    repro = dvc.repro(root, pull=dvc.has_remote(root), environ=pipeline_env, advice=False)
     if config.report.dag:
         from toolkit import dag
 
