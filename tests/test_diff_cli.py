@@ -78,7 +78,7 @@ def test_json_table_and_md(repo: Path) -> None:
     assert set(json.loads(_diff("--json", "--all").stdout)["metrics"]["eval/extra.yaml"]) == {"f1"}
 
     table = _diff().stdout
-    assert "eval/metrics.json  acc" in table and "+0.1 (+12.50%) better" in table and "workspace" in table
+    assert "eval/metrics.json  acc" in table and "+0.1 (+12.5%) better" in table and "workspace" in table
     assert "f1" not in table  # unchanged: only with --all
     assert "f1" in _diff("--all").stdout
 

@@ -152,7 +152,7 @@ def test_lower_is_better_gate_through_the_cli(repo: Path) -> None:
     write_files(repo, {"toolkit.yaml": "gates:\n  - metric: log_loss\n    max_drop_pct: 5\n"})
     write_files(repo, {"eval/metrics.json": metrics(0.95, 0.215)})  # +7.5%: worse
     result = invoke("gates", "--base", "main")
-    assert result.exit_code == 3 and "log_loss rose by 7.5%" in result.stdout
+    assert result.exit_code == 3 and "log_loss rose by 7.50%" in result.stdout
 
 
 def test_no_gates_configured(repo: Path) -> None:

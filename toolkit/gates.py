@@ -301,7 +301,9 @@ def _check(
     if base == 0:
         return result(False, f"{metric} {verb} from 0 to {shown}; a change from 0 exceeds any max_drop_pct")
     pct = worse_by / abs(base) * 100
-    amount = f"{pct:.3g}%"
+    from toolkit.metrics import format_percent
+
+    amount = format_percent(pct / 100, sign=False)  # one percent format everywhere
     if _le(pct, t):
         return result(True, f"{metric} {verb} by {amount}, within max_drop_pct {format_number(t)}%")
     return result(

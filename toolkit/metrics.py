@@ -42,6 +42,17 @@ def _entry(fields: dict[str, Any]) -> Entry:
     return Entry(**fields)
 
 
+def format_percent(rel: float, *, sign: bool = True) -> str:
+    """A relative change as every output shows it: `+1.50%`, `-12.3%`, `+<0.01%`, `0%`."""
+    pct = rel * 100
+    if pct == 0:
+        return "0%"
+    lead = ("+" if pct > 0 else "-") if sign else ("" if pct > 0 else "-")
+    if abs(pct) < 0.01:
+        return f"{lead}<0.01%"
+    return f"{lead}{abs(pct):.2f}%" if abs(pct) < 10 else f"{lead}{abs(pct):.1f}%"
+
+
 def is_number(value: Any) -> bool:
     """True for ints and floats, False for bools (which Python counts as ints)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -139,14 +139,9 @@ def format_rel(entry: Entry) -> str:
     """The relative change in percent, "—" when it has no meaning (no base, base 0)."""
     if entry.rel is None or not math.isfinite(entry.rel):
         return "—"
-    pct = entry.rel * 100
-    if pct == 0:
-        return "0%"
-    if abs(pct) < 0.01:
-        return ("+" if pct > 0 else "-") + "<0.01%"
-    if abs(pct) < 10:
-        return f"{pct:+.2f}%"
-    return f"{pct:+.1f}%"
+    from toolkit.metrics import format_percent
+
+    return format_percent(entry.rel)
 
 
 def format_mark(entry: Entry) -> str:

@@ -107,7 +107,9 @@ def format_change(entry: Entry) -> str:
     if entry.diff is not None:
         text = f"{entry.diff:+.6g}"
         if entry.rel is not None:
-            text += f" ({entry.rel * 100:+.2f}%)"
+            from toolkit.metrics import format_percent
+
+            text += f" ({format_percent(entry.rel)})"
         if entry.improved is not None:
             text += " better" if entry.improved else " worse"
         return text
