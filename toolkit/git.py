@@ -129,6 +129,15 @@ def ensure_revision(root: Path, rev: str) -> str:
         sha = resolve(root, f"refs/remotes/origin/{branch}")
         if sha:
             return sha
+    has_origin = _git(root, "remote", "get-url", "origin").returncode == 0
+    if not has_origin or any(c in rev for c in "~^:{"):
+        # Nothing to fetch from, or a name only this clone can resolve (HEAD~1, main^): no hint
+        # to fetch what could not be on a remote.
+        where = "" if has_origin else " (and there is no `origin` remote to fetch it from)"
+        raise RevisionError(
+            f"revision `{rev}` is not in this repository{where}; check the name (a branch, tag "
+            "or commit, e.g. main or HEAD~1)."
+        )
     shallow = is_shallow(root)
     attempts: list[tuple[str, str]] = []  # (refspec to fetch, name to resolve afterwards)
     if _is_hex(rev):
