@@ -82,6 +82,12 @@ def test_pull_and_push_without_remote_say_so_and_reproduce(
     assert result.ran == ("a", "b")
     err = capsys.readouterr().err
     assert "Skipping the DVC pull and push: no default DVC remote is configured" in err
+    assert "reproducing from the local cache, nothing is pushed." in err
+    tdvc.repro(repo, push=True, environ=_env())
+    err = capsys.readouterr().err
+    # `repro --push` says push, not pull.
+    assert "Skipping the DVC push:" in err and "the outputs stay in the local cache." in err
+    assert "pull" not in err and "reproducing from" not in err
 
 
 def test_push_then_pull_in_a_fresh_clone_runs_nothing(tmp_path: Path) -> None:

@@ -308,7 +308,10 @@ def repro(
     reason = _unusable_reason(root) if (pull or push) else None
     if reason:
         wanted = " and ".join(w for w, on in (("pull", pull), ("push", push)) if on)
-        output.info(f"Skipping the DVC {wanted}: {reason}; reproducing from the local cache.")
+        then = (
+            "reproducing from the local cache" if pull else "the outputs stay in the local cache"
+        ) + (", nothing is pushed" if pull and push else "")
+        output.info(f"Skipping the DVC {wanted}: {reason}; {then}.")
     use_remote = reason is None
     with output.group("dvc repro", environ):
         args = ["repro"]
