@@ -208,7 +208,9 @@ class _Loader:
         self.problems: list[Problem] = []
 
     def problem(self, side: _Side, path: str, kind: ProblemKind, message: str) -> None:
-        self.problems.append(Problem(path=path, revision=side.revision.name, kind=kind, message=message))
+        self.problems.append(
+            Problem(path=path, revision=side.revision.name, kind=kind, message=message, where=side.label)
+        )
 
     def listing(self, side: _Side, project: dvcfiles.Project, out: dvcfiles.Out) -> list[str] | None:
         """The files of a DVC-cached folder output, from its `.dir` manifest in the local cache.

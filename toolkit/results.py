@@ -68,6 +68,7 @@ class Problem:
     revision: str  # Revision.name
     kind: ProblemKind
     message: str  # one sentence naming the file, the revision and the fix
+    where: str = ""  # the revision as messages name it: "main (1a2b3c4)", "the workspace"
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import output
-from toolkit.results import Comparison, Entry
+from toolkit.results import Comparison, Entry, Problem
 
 
 def run(
@@ -42,8 +42,7 @@ def run(
         comparison = compare(root, base, head, environ=environ, config=load_config(root), check_stale=True)
         if comparison.stale is not None:
             output.warn(comparison.stale.message())
-        for problem in comparison.problems:
-            output.warn(problem.message)
+        warn_problems(comparison.problems)
         if fmt == "json":
             output.write_line(render_json(comparison, show_all=show_all))
         elif fmt == "md":
@@ -54,6 +53,19 @@ def run(
         if collecting:
             gc.enable()
     return 0
+
+
+def warn_problems(problems: Sequence[Problem]) -> None:
+    """One warning per file and kind of problem, naming every revision it happened at."""
+    groups: dict[tuple[str, str], list[Problem]] = {}
+    for problem in problems:
+        groups.setdefault((problem.path, problem.kind), []).append(problem)
+    for group in sorted(groups.values(), key=lambda g: g[0].path):
+        text = group[0].message
+        others = [p.where for p in group[1:] if p.where]
+        if others:
+            text = f"{text.rstrip('.')} (the same at {', '.join(others)})."
+        output.warn(text)
 
 
 def _finite(value: Any) -> Any:

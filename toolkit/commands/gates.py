@@ -54,8 +54,9 @@ def run(
                 "(pass --allow-stale to evaluate them anyway)."
             )
         output.warn(comparison.stale.message())
-    for problem in comparison.problems:  # a gate on an unreadable file fails; say why up front
-        output.warn(problem.message)
+    from toolkit.commands.diff import warn_problems
+
+    warn_problems(comparison.problems)  # a gate on an unreadable file fails; say why up front
     results = gates.evaluate(config, comparison)
     output.write_line(format_table(results))
     failed = gates.failed(results)
