@@ -216,3 +216,16 @@ def test_stale_check_agrees_with_dvc_status(repo: Path, tmp_path: Path, edit: st
     ours, theirs = _ours(repo), _theirs(repo)
     assert ours == theirs
     assert bool(ours[0]) == (edit not in ("nothing", "ignored file"))
+
+
+def test_repro_at_the_dvc_root_takes_every_dvc_yaml(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from toolkit import stale
+
+    toml = repo / "config.toml"
+    toml.write_text(toml.read_text().replace("top_k = 5", "top_k = 6"))  # reports/dvc.yaml only
+    found = stale.check(repo)
+    assert found is not None and found.stages == ("reports/dvc.yaml:report",)
+    code, out, err = _run(repo, monkeypatch, "repro")
+    assert code == 0, err
+    assert "ran: reports/dvc.yaml:report" in out
+    assert stale.check(repo) is None

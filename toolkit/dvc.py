@@ -300,7 +300,7 @@ def _dvc(
 
 def repro(
     root: Path, *, pull: bool = False, push: bool = False, environ: Mapping[str, str],
-    advice: bool = True,
+    advice: bool = True, all_pipelines: bool = False,
 ) -> ReproResult:
     """Run `dvc repro` in root (pulling/pushing the cache when asked and possible)."""
     start = time.monotonic()
@@ -314,7 +314,8 @@ def repro(
         output.info(f"Skipping the DVC {wanted}: {reason}; {then}.")
     use_remote = reason is None
     with output.group("dvc repro", environ):
-        args = ["repro"]
+        # Every dvc.yaml of the project (`dvc repro` alone takes only the one in its folder).
+        args = ["repro", "--all-pipelines"] if all_pipelines else ["repro"]
         if pull and use_remote:
             args += ["--pull", "--allow-missing"]
         code, log = _dvc(root, args, environ, advice)
@@ -324,7 +325,7 @@ def repro(
                 "some outputs the pipeline needs are not on the DVC remote (was `dvc push` run?); "
                 "reproducing them instead."
             )
-            code, log = _dvc(root, ["repro", "--pull"], environ, advice)
+            code, log = _dvc(root, [*args[: 2 if all_pipelines else 1], "--pull"], environ, advice)
             logs.append(log)
         if code != 0:
             raise _error(log, root)

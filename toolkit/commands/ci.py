@@ -75,7 +75,9 @@ def _run(
 
     # dvc.repro folds its own log into a `::group::`; the pipeline never sees the token.
     pipeline_env = proc.child_env(environ)
-    repro = dvc.repro(root, pull=dvc.has_remote(root), environ=pipeline_env, advice=False)
+    repro = dvc.repro(
+        root, pull=dvc.has_remote(root), environ=pipeline_env, advice=False, all_pipelines=True
+    )
     if config.report.dag:
         from toolkit import dag
 
