@@ -184,3 +184,18 @@ def test_not_a_dvc_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert code == 1
     assert "is not a DVC repository" in out and "`dvc init`" in out
     assert _status(repo) == []
+
+
+def test_foreach_matrix_repo_is_adopted_and_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests import diff_repos
+
+    repo = tmp_path / "templated"
+    diff_repos.build_templated(repo)
+    code, out = _run(repo, monkeypatch, "init", "--toolkit-requirement", SPEC)
+    assert code == 0, out
+    text = (repo / "toolkit.yaml").read_text()
+    assert "#   - metric: out/rf.json:score" in text  # foreach outputs, cached
+    assert "#   - metric: grid/g1.json:score" in text  # matrix outputs in a wdir
+    code, out = _run(repo, monkeypatch, "report", "--base", "main", "--head", "feature")
+    assert code == 0, out
+    assert "`grid/g3.json`" in out and '["grid@1"]' in out  # the pipeline graph too
