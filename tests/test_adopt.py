@@ -119,6 +119,7 @@ def test_subdir_project_is_adopted_and_reported(subdir: Path, monkeypatch: pytes
     code, out = _run(subdir, monkeypatch, "report", "--base", "feature", "--head", "main")
     assert code == 0, out
     assert "`eval/metrics.json`" in out and "not committed" not in out
+    assert "#### eval/curve.json" in out  # a plot inside the cached folder output, from the cache
 
 
 def test_adopted_workflows_are_lint_clean(subdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
