@@ -229,3 +229,21 @@ def test_repro_at_the_dvc_root_takes_every_dvc_yaml(repo: Path, monkeypatch: pyt
     assert code == 0, err
     assert "ran: reports/dvc.yaml:report" in out
     assert stale.check(repo) is None
+
+
+def test_past_the_hash_budget_dvc_status_answers(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from toolkit import stale
+
+    calls: list[Path] = []
+    real = stale._dvc_status
+
+    def spy(root: Path) -> object:
+        calls.append(root)
+        return real(root)
+
+    monkeypatch.setattr(stale, "_dvc_status", spy)
+    monkeypatch.setattr(stale, "MAX_HASH_BYTES", 10)  # gen.py alone is more
+    assert stale.check(repo) is None and calls == [repo]
+    _make_stale(repo)
+    found = stale.check(repo)
+    assert found is not None and found.stages == ("prep",) and found.params == ("config.toml:prep",)

@@ -52,15 +52,18 @@ class _Hasher:
             return self.file_md5(full)
         if not full.is_dir():
             return None
-        entries = []
+        files = []
         for folder, dirs, names in os.walk(full):
             dirs.sort()
             for name in names:
                 path = Path(folder) / name
-                inner = path.relative_to(self.root).as_posix()
-                if self.ignore.ignored(inner):
-                    continue
-                entries.append({"md5": self.file_md5(path), "relpath": path.relative_to(full).as_posix()})
+                if not self.ignore.ignored(path.relative_to(self.root).as_posix()):
+                    files.append(path)
+        if sum(path.stat().st_size for path in files) > self.budget:
+            raise _AskDvc  # a data folder: dvc's own state cache knows its hash without reading it
+        entries = [
+            {"md5": self.file_md5(path), "relpath": path.relative_to(full).as_posix()} for path in files
+        ]
         entries.sort(key=lambda e: e["relpath"])
         manifest = json.dumps(entries, sort_keys=True).encode()
         return hashlib.md5(manifest).hexdigest() + ".dir"
