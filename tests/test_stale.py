@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from tests import real_repos
 from tests.gitrepo import git, write_files
-from toolkit import dvc
+from toolkit import stale
 from toolkit.cli import cli
 
 GATES = "gates:\n  - metric: dvclive/metrics.json:eval.acc\n    min: 0.1\n"
@@ -50,15 +50,15 @@ def test_parse_status_names_stages_params_and_deps() -> None:
         "always": ["always changed"],
         "pulled": [{"changed outs": {"eval": "deleted"}}],
     })
-    stale = dvc.parse_status(text)
-    assert stale is not None
-    assert stale.stages == ("prep", "train")
-    assert stale.params == ("config.toml:prep",)
-    assert stale.deps == ("gen.py",)
-    message = stale.message()
+    found = stale.parse_status(text)
+    assert found is not None
+    assert found.stages == ("prep", "train")
+    assert found.params == ("config.toml:prep",)
+    assert found.deps == ("gen.py",)
+    message = found.message()
     assert "stages prep, train are out of date" in message and "`toolkit repro`" in message
-    assert dvc.parse_status("{}") is None
-    assert dvc.parse_status("not json") is None
+    assert stale.parse_status("{}") is None
+    assert stale.parse_status("not json") is None
 
 
 def test_fresh_workspace_is_not_stale(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -147,13 +147,11 @@ def test_local_ci_names_uncommitted_changes(repo: Path, monkeypatch: pytest.Monk
 def _theirs(root: Path) -> tuple[set[str], set[str], set[str]]:
     from tests.diff_repos import dvc as real_dvc
 
-    found = dvc.parse_status(real_dvc(root, "status", "--json").stdout)
+    found = stale.parse_status(real_dvc(root, "status", "--json").stdout)
     return (set(found.stages), set(found.params), set(found.deps)) if found else (set(), set(), set())
 
 
 def _ours(root: Path) -> tuple[set[str], set[str], set[str]]:
-    from toolkit import stale
-
     found = stale.check(root)
     return (set(found.stages), set(found.params), set(found.deps)) if found else (set(), set(), set())
 
@@ -219,8 +217,6 @@ def test_stale_check_agrees_with_dvc_status(repo: Path, tmp_path: Path, edit: st
 
 
 def test_repro_at_the_dvc_root_takes_every_dvc_yaml(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from toolkit import stale
-
     toml = repo / "config.toml"
     toml.write_text(toml.read_text().replace("top_k = 5", "top_k = 6"))  # reports/dvc.yaml only
     found = stale.check(repo)
@@ -232,8 +228,6 @@ def test_repro_at_the_dvc_root_takes_every_dvc_yaml(repo: Path, monkeypatch: pyt
 
 
 def test_past_the_hash_budget_dvc_status_answers(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from toolkit import stale
-
     calls: list[Path] = []
     real = stale._dvc_status
 

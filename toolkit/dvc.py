@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit import output, proc
 from toolkit.errors import DvcError, NotDvcRepoError, ToolkitError
-from toolkit.results import ReproResult, Stale
+from toolkit.results import ReproResult
 
 _RAN = re.compile(r"^Running stage '(?P<stage>[^']+)'")
 _SKIPPED = re.compile(
@@ -191,7 +190,7 @@ def _unusable_reason(root: Path) -> str | None:
     return None
 
 
-def _stage_env(environ: Mapping[str, str]) -> dict[str, str]:
+def stage_env(environ: Mapping[str, str]) -> dict[str, str]:
     """The environment for dvc: the toolkit's interpreter first on PATH, so stage `python` is it."""
     env = proc.child_env(environ)
     # No analytics daemon: one process less to outlive an interrupted run.
@@ -294,7 +293,7 @@ def _dvc(
     """Run one dvc command in root, echoing its output as informational lines."""
     command = f"$ dvc {' '.join(args)}"
     output.info(command)
-    code, log = proc.stream([*proc.DVC, *args], on_line=_Echo(advice), cwd=root, env=_stage_env(environ))
+    code, log = proc.stream([*proc.DVC, *args], on_line=_Echo(advice), cwd=root, env=stage_env(environ))
     return code, f"{command}\n{log}"
 
 
@@ -350,7 +349,7 @@ def dag_markdown(root: Path) -> str | None:
     """The pipeline as a Mermaid graph (`dvc dag --md`), or None when dvc cannot draw it."""
     try:
         # Runs no stage, so no code from the repository may run either: safe paths everywhere.
-        env = {**_stage_env(os.environ), "PYTHONSAFEPATH": "1"}
+        env = {**stage_env(os.environ), "PYTHONSAFEPATH": "1"}
         done = proc.run([*proc.DVC, "dag", "--md"], cwd=root, env=env, check=False)
     except ToolkitError:
         return None
@@ -358,66 +357,3 @@ def dag_markdown(root: Path) -> str | None:
     if done.returncode != 0 or "```mermaid" not in text:
         return None
     return text + "\n"
-
-
-# -- stale results (issue 10): what `dvc status` says is out of date in the workspace -------------
-
-
-def start_status(root: Path) -> Callable[[], Stale | None]:
-    """Start `dvc status --json` in the background; call the result for what is out of date.
-
-    None when nothing is (or when dvc cannot tell: no dvc, not a DVC repo, a broken dvc.yaml;
-    those are reported elsewhere). Runs no stage, so no code from the repository runs either.
-    """
-    if not (root / ".dvc").is_dir():  # never `dvc init`ed: dvc status would only fail
-        return lambda: None
-    env = {**_stage_env(os.environ), "PYTHONSAFEPATH": "1"}
-    try:
-        child = proc.popen(
-            [*proc.DVC, "status", "--json"], cwd=root, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-        )
-    except ToolkitError:
-        return lambda: None
-
-    def finish() -> Stale | None:
-        out, _ = child.communicate()
-        if child.returncode != 0:
-            return None
-        return parse_status(out.decode(errors="replace"))
-
-    return finish
-
-
-def parse_status(text: str) -> Stale | None:
-    """The stale stages, params and deps in `dvc status --json` output (None when none)."""
-    import json
-
-    try:
-        data = json.loads(text or "{}")
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    stages: list[str] = []
-    params: list[str] = []
-    deps: list[str] = []
-    for stage, items in data.items():
-        if not isinstance(items, list):
-            continue
-        stale = False
-        for item in items:
-            if item == "changed command":
-                stale = True
-            elif isinstance(item, dict) and isinstance(item.get("changed deps"), dict):
-                stale = True
-                for path, how in item["changed deps"].items():
-                    if isinstance(how, dict):  # a params file: {key: modified|new|deleted}
-                        params.extend(f"{path}:{key}" for key in how if f"{path}:{key}" not in params)
-                    elif path not in deps:
-                        deps.append(str(path))
-        if stale:
-            stages.append(str(stage))
-    if not stages:
-        return None
-    return Stale(stages=tuple(stages), params=tuple(params), deps=tuple(deps))

@@ -14,6 +14,8 @@ import hashlib
 import json
 import os
 import posixpath
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -161,6 +163,64 @@ def check(root: Path) -> Stale | None:
 
 
 def _dvc_status(root: Path) -> Stale | None:
-    from toolkit import dvc
+    return start_status(root)()
 
-    return dvc.start_status(root)()
+
+def start_status(root: Path) -> Callable[[], Stale | None]:
+    """Start `dvc status --json` in the background; call the result for what is out of date.
+
+    None when nothing is (or when dvc cannot tell: no dvc, not a DVC repo, a broken dvc.yaml;
+    those are reported elsewhere). Runs no stage, so no code from the repository runs either.
+    """
+    from toolkit import dvc, proc
+
+    if not (root / ".dvc").is_dir():  # never `dvc init`ed: dvc status would only fail
+        return lambda: None
+    env = {**dvc.stage_env(os.environ), "PYTHONSAFEPATH": "1"}
+    try:
+        child = proc.popen(
+            [*proc.DVC, "status", "--json"], cwd=root, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+        )
+    except ToolkitError:
+        return lambda: None
+
+    def finish() -> Stale | None:
+        out, _ = child.communicate()
+        if child.returncode != 0:
+            return None
+        return parse_status(out.decode(errors="replace"))
+
+    return finish
+
+
+def parse_status(text: str) -> Stale | None:
+    """The stale stages, params and deps in `dvc status --json` output (None when none)."""
+    try:
+        data = json.loads(text or "{}")
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    stages: list[str] = []
+    params: list[str] = []
+    deps: list[str] = []
+    for stage, items in data.items():
+        if not isinstance(items, list):
+            continue
+        stale = False
+        for item in items:
+            if item == "changed command":
+                stale = True
+            elif isinstance(item, dict) and isinstance(item.get("changed deps"), dict):
+                stale = True
+                for path, how in item["changed deps"].items():
+                    if isinstance(how, dict):  # a params file: {key: modified|new|deleted}
+                        params.extend(f"{path}:{key}" for key in how if f"{path}:{key}" not in params)
+                    elif path not in deps:
+                        deps.append(str(path))
+        if stale:
+            stages.append(str(stage))
+    if not stages:
+        return None
+    return Stale(stages=tuple(stages), params=tuple(params), deps=tuple(deps))
