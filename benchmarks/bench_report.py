@@ -5,6 +5,8 @@ Scaffolds a project with `toolkit new`, reproduces it, commits, tunes a param on
 branch and reproduces again. Then, alternating so all see the same machine load, N times each:
 
     toolkit diff   --base main                       (the workspace: includes the stale check)
+    toolkit diff   --base main --head HEAD           (a commit: no stale check)
+    dvc status                                       (what the stale check answers without dvc)
     toolkit report --base main                       (now: toolkit/dag.py)
     toolkit report --base main, with `dvc dag --md`  (before: toolkit.dvc.dag_markdown)
     dvc dag --md                                     (the subprocess the report no longer runs)
@@ -65,6 +67,10 @@ def main() -> None:
         repo = build(tmp / "project", env)
         commands = {
             "toolkit diff": [str(BIN / "toolkit"), "diff", "--base", "main"],
+            "toolkit diff --head HEAD (no stale check)": [
+                str(BIN / "toolkit"), "diff", "--base", "main", "--head", "HEAD"
+            ],
+            "dvc status (what the stale check answers)": [sys.executable, "-m", "dvc", "status"],
             "toolkit report (now)": [str(BIN / "toolkit"), "report", "--base", "main"],
             "toolkit report (before: dvc dag)": [sys.executable, "-c", BEFORE, "report", "--base", "main"],
             "dvc dag --md": [sys.executable, "-m", "dvc", "dag", "--md"],
@@ -80,7 +86,7 @@ def main() -> None:
                 times[name].append(time.perf_counter() - start)
         print(f"median of {args.runs} runs, whole process, {repo}:")
         for name, values in times.items():
-            print(f"  {name:<34} {statistics.median(values) * 1000:7.0f} ms")
+            print(f"  {name:<42} {statistics.median(values) * 1000:7.0f} ms")
     finally:
         if args.keep:
             print(f"kept {tmp}")
