@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from toolkit.config import infer_direction
+from toolkit.config import known_direction
 from toolkit.results import Comparison, Entry, PlotData, PlotDef, Problem, Revision
 
 BASE = Revision("main", "1111111aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
@@ -26,9 +26,9 @@ def entry(path: str, key: str, old: Any, new: Any, *, metric: bool = True) -> En
         status = "modified"
     diff = new - old if numeric else None
     rel = diff / abs(old) if numeric and old != 0 and diff is not None else None
-    direction = infer_direction(key) if metric else None
+    direction = known_direction(key) if metric else None
     improved = None
-    if metric and diff is not None and diff != 0 and not (isinstance(diff, float) and math.isnan(diff)):
+    if direction and diff is not None and diff != 0 and not (isinstance(diff, float) and math.isnan(diff)):
         improved = (diff > 0) == (direction == "higher")
     return Entry(path, key, old, new, status, diff, rel, direction, improved)  # type: ignore[arg-type]
 

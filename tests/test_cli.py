@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from toolkit.cli import cli
@@ -52,14 +53,6 @@ def test_unknown_option_is_a_usage_error() -> None:
     result = CliRunner().invoke(cli, ["diff", "--no-such-option"])
     assert result.exit_code == 2
     assert "No such option" in result.output
-
-
-def test_json_and_md_are_exclusive_formats() -> None:
-    # --json and --md share one destination: the last one given wins, neither is silently ignored.
-    from toolkit.cli import diff
-
-    fmt_params = [p for p in diff.params if getattr(p, "name", "") == "fmt"]
-    assert {p.flag_value for p in fmt_params} == {"json", "md"}  # type: ignore[attr-defined]
 
 
 def test_process_exit_codes_and_messages(tmp_path: Path) -> None:
@@ -130,3 +123,24 @@ def test_help_and_drift_help_import_no_data_library() -> None:
         loaded = _imported_after(code)
         assert "toolkit" in loaded
         assert not loaded & set(DATA_HEAVY), (argv, loaded & set(DATA_HEAVY))
+
+
+# -- the first hour of a new user (issue 10) ---------------------------------------------------
+
+
+def test_quiet_after_the_subcommand(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    before = CliRunner().invoke(cli, ["-q", "repro"])
+    after = CliRunner().invoke(cli, ["repro", "-q"])
+    bad = CliRunner().invoke(cli, ["repro", "-x"])
+    assert after.exit_code == before.exit_code == 1  # no dvc.yaml: the same error, no usage error
+    assert after.output == before.output and "no such option" not in after.output
+    assert bad.exit_code == 2  # other unknown options stay usage errors
+
+
+def test_json_and_md_together_is_a_usage_error() -> None:
+    drift = ["drift", "--reference", "a", "--current", "b"]
+    for args in (["diff", "--json", "--md"], [*drift, "--md", "--json"]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 2, result.output
+        assert "--json and --md cannot be used together" in result.output

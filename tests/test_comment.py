@@ -503,3 +503,35 @@ def test_relisting_after_create_notices_shifted_pages(github: GitHubServer) -> N
     assert [r.method for r in github.requests()] == ["GET"] * 3 + ["POST"] + ["GET"] * 4 + ["DELETE"]
     assert outcome.action == "skipped-older" and outcome.deleted == 1
     assert [c["body"] for c in ours(github)] == [racer]  # the racer's newer report is kept
+
+
+# -- the first hour of a new user (issue 10): on a laptop ---------------------------------------
+
+
+def test_local_comment_asks_for_the_token_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    # Neither a token, nor a repository, nor the body file: the token is named first.
+    result = invoke(["comment", "--body-file", "missing.md", "--pr", "2"], {})
+    assert result.exit_code == 1
+    assert "no GitHub token" in result.output and "GH_TOKEN" in result.output
+    assert "missing.md" not in result.output and "GITHUB_REPOSITORY" not in result.output
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://github.com/Codertocat/Hello-World.git", "git@github.com:Codertocat/Hello-World.git",
+     "ssh://git@github.com/Codertocat/Hello-World"],
+)
+def test_local_comment_with_gh_token_and_the_origin_remote(
+    github: GitHubServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    repo = make_repo(tmp_path / "clone", {"README.md": "x\n"})
+    subprocess.run(["git", "remote", "add", "origin", url], cwd=repo, check=True)
+    monkeypatch.chdir(repo)
+    body = tmp_path / "r.md"
+    body.write_text(report("from a laptop"))
+    result = invoke(["comment", "--body-file", str(body), "--pr", str(PR)],
+                    {"GH_TOKEN": TOKEN, "GITHUB_API_URL": github.url})
+    assert result.exit_code == 0, result.output
+    (mine,) = ours(github)
+    assert "from a laptop" in mine["body"]

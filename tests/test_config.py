@@ -214,3 +214,9 @@ def test_ci_errors_name_the_setting(tmp_path: Path, text: str, needle: str) -> N
     with pytest.raises(ConfigError) as err:
         load_config(tmp_path)
     assert needle in err.value.message and "toolkit.yaml, line 1" in err.value.message
+
+def test_top_level_typo_gets_did_you_mean_and_its_line(tmp_path: Path) -> None:
+    (tmp_path / "toolkit.yaml").write_text("base: main\n\ngate:\n  - metric: acc\n    min: 0.9\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path)
+    assert "toolkit.yaml, line 3: unknown setting `gate`; did you mean `gates:`?" in err.value.message

@@ -78,7 +78,7 @@ def test_json_table_and_md(repo: Path) -> None:
     assert set(json.loads(_diff("--json", "--all").stdout)["metrics"]["eval/extra.yaml"]) == {"f1"}
 
     table = _diff().stdout
-    assert "eval/metrics.json  acc" in table and "+0.1 (+12.50%) better" in table and "workspace" in table
+    assert "eval/metrics.json  acc" in table and "+0.1 (+12.5%) better" in table and "workspace" in table
     assert "f1" not in table  # unchanged: only with --all
     assert "f1" in _diff("--all").stdout
 
@@ -228,3 +228,23 @@ def test_diff_path_imports_no_heavy_package(repo: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", probe], cwd=repo, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert '"acc"' in proc.stdout
+
+
+def test_warnings_are_grouped_per_file_with_short_shas(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests import diff_repos
+
+    shas = diff_repos.build(tmp_path / "repo")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(tmp_path / "repo"), str(clone))  # no DVC cache here
+    git(clone, "branch", "-q", "feature", "origin/feature")
+    monkeypatch.chdir(clone)
+    result = CliRunner().invoke(cli, ["diff", "--base", "main", "--head", "feature"])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("Warning:")]
+    cached = [w for w in warnings if "eval/cached.json" in w]
+    assert len(cached) == 1, warnings  # one line for the file, both revisions named
+    assert f"main ({shas['main'][:7]})" in cached[0]
+    assert f"(the same at feature ({shas['feature'][:7]}))" in cached[0]
+    assert shas["main"] not in result.stderr  # short shas only

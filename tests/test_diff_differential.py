@@ -129,9 +129,8 @@ def test_all_and_workspace_match_dvc(repo: Path, monkeypatch: pytest.MonkeyPatch
             "diff": 4,
             "status": "modified",
             "rel": 4.0,
-            "direction": "higher",
-            "improved": True,
-        }
+        }  # `a` is no known metric name: neutral, neither better nor worse
+        assert ours["metrics"]["eval/metrics.json"]["acc"]["direction"] == "higher"
         assert ours["metrics"]["top.yaml"]["b.c"]["status"] == "unchanged"
         assert_matches_dvc(ours["metrics"], theirs)
         assert_matches_dvc(ours["params"], diff_repos.dvc_json(repo, "params", "diff", "main", "--all"))

@@ -82,6 +82,12 @@ def test_pull_and_push_without_remote_say_so_and_reproduce(
     assert result.ran == ("a", "b")
     err = capsys.readouterr().err
     assert "Skipping the DVC pull and push: no default DVC remote is configured" in err
+    assert "reproducing from the local cache, nothing is pushed." in err
+    tdvc.repro(repo, push=True, environ=_env())
+    err = capsys.readouterr().err
+    # `repro --push` says push, not pull.
+    assert "Skipping the DVC push:" in err and "the outputs stay in the local cache." in err
+    assert "pull" not in err and "reproducing from" not in err
 
 
 def test_push_then_pull_in_a_fresh_clone_runs_nothing(tmp_path: Path) -> None:
@@ -210,3 +216,68 @@ def test_stage_names_are_parsed_from_dvc_log_lines() -> None:
     assert tdvc._parse(log) == (
         ("train",), ("prepare", "evaluate", "sub/dvc.yaml:report"), ("evaluate",)
     )
+
+
+# -- the DVC root and the one config reader (issue 10) -----------------------------------------
+
+
+def test_cache_dir_follows_every_config_level_as_dvc_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """system < global < repo < local, relative paths from the file that sets them: `dvc cache dir`."""
+    monkeypatch.setenv("DVC_SYSTEM_CONFIG_DIR", str(tmp_path / "system"))
+    monkeypatch.setenv("DVC_GLOBAL_CONFIG_DIR", str(tmp_path / "global"))
+    git(tmp_path, "init", "-q")
+    repo = tmp_path / "sub"
+    repo.mkdir()
+    dvc(repo, "init", "-q", "--subdir")
+    env = dict(os.environ)
+
+    def theirs() -> Path:
+        return Path(dvc(repo, "cache", "dir", env=env).strip()).resolve()
+
+    assert tdvc.cache_dir(repo).resolve() == theirs() == (repo / ".dvc" / "cache").resolve()
+    seen = set()
+    for level, value in (("--system", "sys-cache"), ("--global", "../glob-cache"),
+                         ("--project", "../../repo-cache"), ("--local", "local-cache")):
+        dvc(repo, "config", level, "cache.dir", value, env=env)
+        ours = tdvc.cache_dir(repo).resolve()
+        assert ours == theirs(), level
+        seen.add(ours)
+    assert len(seen) == 4  # each level overrode the one before
+    # `dvc config` wrote the path relative to .dvc/ (it was given relative to the cwd).
+    assert tdvc.cache_dir(repo).resolve() == (repo / "local-cache").resolve()
+
+
+def test_find_root_is_the_nearest_dvc_folder(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q")
+    (tmp_path / "a" / ".dvc").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "c").mkdir(parents=True)
+    assert tdvc.find_root(tmp_path / "a" / "b" / "c") == (tmp_path / "a").resolve()
+    with pytest.raises(DvcError, match=r"DVC project of this git repo is in a; .*`cd a`"):
+        tdvc.find_root(tmp_path)
+    # A git root with a dvc.yaml never `dvc init`ed: what the toolkit reads is all there.
+    (tmp_path / "dvc.yaml").write_text("stages: {}\n")
+    assert tdvc.find_root(tmp_path) == tmp_path.resolve()
+    assert tdvc.settings_root(tmp_path / "a" / "b") == (tmp_path / "a").resolve()
+
+
+def test_corrupt_dvc_yaml_gets_dvcs_own_message(tmp_path: Path) -> None:
+    repo = tiny_dvc_repo(tmp_path / "repo")
+    (repo / "dvc.yaml").write_text("stages:\n  a:\n    cmd: [unclosed\n")
+    with pytest.raises(DvcError) as err:
+        tdvc.repro(repo, environ=_env())
+    message = err.value.message
+    assert "'./dvc.yaml' is invalid" in message and "While parsing a flow sequence" in message
+    assert "failed in" not in message and ": 4." not in message
+
+
+def test_laptop_advice_stays_out_of_ci_logs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = tiny_dvc_repo(tmp_path / "repo")
+    tdvc.repro(repo, environ=_env(), advice=False)
+    quiet = capsys.readouterr().err
+    assert "Running stage" in quiet
+    assert "git add" not in quiet and "autostage" not in quiet and "dvc push" not in quiet
+    (repo / "params.yaml").write_text("a: 5\nb: 2\n")
+    tdvc.repro(repo, environ=_env())  # `toolkit repro` on a laptop keeps dvc's advice
+    assert "git add" in capsys.readouterr().err

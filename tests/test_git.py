@@ -135,3 +135,20 @@ def test_shallow_fetch_works_with_actions_credentials_set(
     monkeypatch.setenv("GITHUB_TOKEN", "ghs_SECRET")
     monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
     assert tgit.ensure_revision(clone, "main") == git(origin, "rev-parse", "main")
+
+
+def test_fetch_hint_only_when_a_remote_could_have_it(origin: Path, tmp_path: Path) -> None:
+    # No `origin` remote: nothing is fetched and no `git fetch` is suggested.
+    with pytest.raises(RevisionError) as err:
+        tgit.ensure_revision(origin, "nope")
+    assert "no `origin` remote" in err.value.message and "git fetch" not in err.value.message
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    # A relative name (HEAD~5) resolves only locally: no fetch hint either.
+    with pytest.raises(RevisionError) as err:
+        tgit.ensure_revision(clone, "HEAD~5")
+    assert "git fetch" not in err.value.message and "origin" not in err.value.message
+    # A branch that could be on origin: tried, then the fetch hint.
+    with pytest.raises(RevisionError) as err:
+        tgit.ensure_revision(clone, "no-such-branch")
+    assert "git fetch origin no-such-branch" in err.value.message

@@ -119,3 +119,15 @@ def test_fast_entries_equal_regular_ones() -> None:
 def test_infinite_values() -> None:
     (entry,) = metrics.diff_file("p", {"a": math.inf}, {"a": 1.0}, direction_for=Config().direction_for)
     assert entry.diff == -math.inf and entry.rel is None and entry.improved is False
+
+
+def test_one_percent_format_everywhere() -> None:
+    from toolkit.commands.diff import format_change
+    from toolkit.metrics import diff_file, format_percent
+    from toolkit.report import format_rel
+
+    assert [format_percent(r) for r in (0.0, 0.00001, -0.015, 0.125, -1.0)] == [
+        "0%", "+<0.01%", "-1.50%", "+12.5%", "-100.0%"
+    ]
+    (entry,) = diff_file("m.json", {"acc": 0.8}, {"acc": 0.9}, direction_for=lambda p, k: "higher")
+    assert format_rel(entry) == "+12.5%" and "(+12.5%)" in format_change(entry)

@@ -69,7 +69,7 @@ def test_golden_realistic_report() -> None:
     lines = text.split("\n")
     assert lines[0] == marker.format_marker("default", head=HEAD.sha or "")
     assert marker.parse_marker(text) == {"id": "default", "head": HEAD.sha}
-    assert lines[1] == "## ✅ All 2 quality gates pass"
+    assert lines[1] == "## ✅ Both quality gates pass"
     assert "`main` (`1111111`) → `feature` (`2222222`)" in lines[3]
     blocks = mermaid_blocks(text)
     assert len(blocks) == 2  # the ROC chart and the pipeline
@@ -266,7 +266,7 @@ def test_plots_can_be_switched_off() -> None:
         ([], "No quality gates configured"),
         ([True], "✅ The quality gate passes"),
         ([False], "❌ The quality gate failed"),
-        ([True, True], "✅ All 2 quality gates pass"),
+        ([True, True], "✅ Both quality gates pass"),
         ([True, False], "❌ 1 of 2 quality gates failed"),
     ],
 )
@@ -354,3 +354,49 @@ def test_save_creates_folders_and_names_an_unwritable_path(tmp_path: Path) -> No
         save(blocker / "report.md", "# hi\n")
     assert str(blocker / "report.md") in err.value.format_message()
     assert blocker.read_text() == "mine\n"  # nothing the user wrote is touched
+
+
+# -- headline metrics survive big diffs; direction neutral for unknown names (issue 10) ---------
+
+
+def _rows(text: str) -> list[str]:
+    """The metric names of the visible metrics table, in order."""
+    visible = text.split("### Metrics", 1)[1].split("<details>", 1)[0]
+    return re.findall(r"^\| [🟢🔴]? \| `([^`]+)` \|", visible, re.M)
+
+
+def test_headline_metrics_lead_a_5000_key_diff() -> None:
+    # 5,000 per-class keys that all changed a lot, and the few numbers a reviewer looks for.
+    metrics: dict[str, tuple[object, object]] = {
+        f"per_class.class_{i}": (0.5, 0.5 + 0.4 * ((i * 7919) % 97) / 97) for i in range(5000)
+    }
+    metrics["per_class.class_2"] = (0.5, 0.9)
+    metrics["per_class.class_10"] = (0.5, 0.9)  # same change: natural order, class_2 first
+    metrics["test.f1"] = (0.80, 0.81)  # nested, but a well-known name
+    metrics["accuracy"] = (0.90, 0.91)  # top-level
+    metrics["latency_ms"] = (10.0, 10.5)  # gated
+    metrics["stable"] = (1.0, 1.0)
+    comp = comparison(metrics)
+    gates = evaluate(gate_config({"metric": "latency_ms", "max": 50}), comp)
+    rows = _rows(render(comp, gates, options=ReportOptions(max_rows=10)))
+    assert rows[:3] == ["latency_ms", "test.f1", "accuracy"]  # gated, then headline by change (1.25%, 1.1%)
+    assert rows[3:5] == ["per_class.class_2", "per_class.class_10"]  # biggest change, natural order
+    assert "stable" not in rows and len(rows) == 10
+
+
+def test_natural_order_breaks_ties() -> None:
+    from toolkit.report import natural
+
+    names = ["class_10", "class_2", "class_1", "b", "a10b", "a9b"]
+    assert sorted(names, key=natural) == ["a9b", "a10b", "b", "class_1", "class_2", "class_10"]
+
+
+def test_counts_and_unknown_names_are_neutral() -> None:
+    comp = comparison({"Documents_evaluated": (100, 120), "test_rows": (200, 180), "roc_auc": (0.9, 0.8),
+                       "val_loss": (0.5, 0.4)})
+    marks = {e.key: e.improved for e in comp.metrics}
+    assert marks == {"Documents_evaluated": None, "test_rows": None, "roc_auc": False, "val_loss": True}
+    text = render(comp, [], options=OPTIONS)
+    assert "(1 better, 1 worse)" in text
+    assert re.search(r"^\|  \| `Documents_evaluated` \|", text, re.M)
+    assert re.search(r"^\|  \| `test_rows` \|", text, re.M)

@@ -102,13 +102,14 @@ def test_report_on_a_real_repo_golden(repo: Path, tmp_path: Path) -> None:
     result = invoke("report", "--base", "main", "-o", str(out))
     assert result.exit_code == 0, result.output
     body = out.read_text(encoding="utf-8")
-    assert result.stdout == body
+    assert result.stdout == ""  # -o FILE writes the file only
+    assert f"Report written to {out}" in result.stderr
     assert_golden("cli_report", normalized(body, repo))
     main_sha = git(repo, "rev-parse", "main")
     assert body.startswith(
-        f"<!-- toolkit:report id=default base={main_sha} -->\n## ✅ All 2 quality gates pass\n"
+        f"<!-- toolkit:report id=default base={main_sha} -->\n## ✅ Both quality gates pass\n"
     )
-    assert "| `train.C` | `params.yaml` | 1 | 0.5 |" in body
+    assert "| `train.C` | `params.yaml` | 1 | 0.5 | -0.5 |" in body
     assert "| 🟢 | `log_loss` | `eval/metrics.json` | 0.2 | 0.18 | -0.02 | -10.0% |" in body
     (chart,) = [b for b in mermaid_blocks(body) if "xychart-beta" in b]
     assert len(check_xychart(chart)) == 2
@@ -127,7 +128,7 @@ def test_gates_pass_exit_0(repo: Path) -> None:
     result = invoke("gates", "--base", "main")
     assert result.exit_code == 0, result.output
     assert re.search(r"^roc_auc\s+max_drop 0.01\s+0.95\s+0.955\s+pass$", result.stdout, flags=re.M)
-    assert "✅ All 2 quality gates pass" in result.stdout
+    assert "✅ Both quality gates pass" in result.stdout
 
 
 def test_gates_fail_exit_3_exactly_when_one_fails(repo: Path) -> None:
@@ -151,7 +152,7 @@ def test_lower_is_better_gate_through_the_cli(repo: Path) -> None:
     write_files(repo, {"toolkit.yaml": "gates:\n  - metric: log_loss\n    max_drop_pct: 5\n"})
     write_files(repo, {"eval/metrics.json": metrics(0.95, 0.215)})  # +7.5%: worse
     result = invoke("gates", "--base", "main")
-    assert result.exit_code == 3 and "log_loss rose by 7.5%" in result.stdout
+    assert result.exit_code == 3 and "log_loss rose by 7.50%" in result.stdout
 
 
 def test_no_gates_configured(repo: Path) -> None:
@@ -269,7 +270,7 @@ def test_scaffolded_project_pull_request_report(tmp_path: Path, monkeypatch: pyt
         assert len(check_xychart(chart)) == 2
     assert "| Actual ↓ / Predicted → |" in body
     assert "flowchart" in body  # the pipeline from `dvc dag --md`, collapsed
-    assert body.split("\n")[1] == "## ✅ All 2 quality gates pass"  # C=0.05 helps this dataset
+    assert body.split("\n")[1] == "## ✅ Both quality gates pass"  # C=0.05 helps this dataset
     assert invoke("gates", "--base", "main").exit_code == 0
     # A stricter floor than the model reaches: the same change now fails the check.
     toolkit_yaml = (root / "toolkit.yaml").read_text()

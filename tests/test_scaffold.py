@@ -428,3 +428,15 @@ def test_without_the_cache_a_fresh_runner_reruns_the_stages(
     run = _ci(runner)
     assert run.returncode == 0, run.stderr
     assert "dvc repro: ran: prepare, train, production_batch" in run.stderr
+
+
+def test_new_inside_an_existing_repo_points_to_init(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+
+    make_repo(tmp_path / "app", {"README.md": "# app\n"})
+    monkeypatch.chdir(tmp_path)
+    args = ["new", "--no-git", "--toolkit-requirement", "mlops-toolkit==0.1.0"]
+    inside = CliRunner().invoke(cli, [*args, "app/ml"])
+    assert inside.exit_code == 0, inside.output
+    assert "inside the existing git repository" in inside.stderr and "`toolkit init" in inside.stderr
+    outside = CliRunner().invoke(cli, [*args, "fresh"])
+    assert outside.exit_code == 0 and "toolkit init" not in outside.stderr

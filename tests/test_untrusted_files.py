@@ -155,12 +155,13 @@ def test_toolkit_yaml_reads_yaml_1_2_like_every_other_file(tmp_path: Path) -> No
 
 
 def test_toolkit_yaml_alias_bomb_is_a_config_error(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "r", {"toolkit.yaml": "x: 1\n" + BOMB})
+    repo = make_repo(tmp_path / "r", {"toolkit.yaml": "x: 1\n" + BOMB, "dvc.yaml": "stages: {}\n"})
     refused(toolkit(repo, "gates"), "toolkit.yaml", "expands to more than")
 
 
 def test_report_id_with_a_trailing_newline_is_refused(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "r", {"toolkit.yaml": 'report:\n  id: "nightly\\n"\n'})
+    files = {"toolkit.yaml": 'report:\n  id: "nightly\\n"\n', "dvc.yaml": "stages: {}\n"}
+    repo = make_repo(tmp_path / "r", files)
     refused(toolkit(repo, "gates"), "report.id")
 
 

@@ -24,7 +24,28 @@ def _dispatch(name: str, **kwargs: Any) -> None:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """`toolkit diff -q` means `toolkit -q diff`: the quiet flag is taken before or after the command."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        end = args.index("--") if "--" in args else len(args)
+        quiet = [a for a in args[:end] if a in ("-q", "--quiet")]
+        if quiet and args[:1] not in (["-q"], ["--quiet"]):
+            args = ["--quiet", *(a for a in args[:end] if a not in ("-q", "--quiet")), *args[end:]]
+        return super().parse_args(ctx, args)
+
+
+def _one_format(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    """--json and --md choose one output: both at once is a usage error, not the last one wins."""
+    if value:
+        chosen = ctx.meta.setdefault("toolkit_formats", [])
+        chosen.append(param.name)
+        if len(chosen) > 1:
+            raise click.UsageError("--json and --md cannot be used together; choose one.", ctx)
+    return value
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="toolkit")
 @click.option("-q", "--quiet", is_flag=True, help="Print only results and errors.")
 def cli(quiet: bool) -> None:
@@ -32,6 +53,26 @@ def cli(quiet: bool) -> None:
     from toolkit.output import set_quiet
 
     set_quiet(quiet)
+
+
+def _remote_options(command: Any) -> Any:
+    """--remote URL [--endpoint-url URL] [--region R], shared by `new` and `init`."""
+    for option in reversed(
+        (
+            click.option("--remote", "remote_url", metavar="URL",
+                         help="The DVC default remote: s3://BUCKET/PREFIX or a folder."),
+            click.option("--endpoint-url", metavar="URL",
+                         help="S3-compatible endpoint (MinIO, Ceph, R2); s3:// only."),
+            click.option("--region", metavar="R", help="The bucket's region; s3:// only."),
+        )
+    ):
+        command = option(command)
+    return command
+
+
+def _check_remote_options(remote_url: str | None, endpoint_url: str | None, region: str | None) -> None:
+    if remote_url is None and (endpoint_url or region):
+        raise click.UsageError("--endpoint-url and --region need --remote s3://BUCKET/PREFIX.")
 
 
 @cli.command(short_help="Scaffold a DVC + scikit-learn project with CI workflows.")
@@ -44,10 +85,7 @@ def cli(quiet: bool) -> None:
     help="How requirements.txt installs the toolkit (default: the running install, e.g. "
     "'mlops-toolkit @ git+URL@COMMIT' or 'mlops-toolkit==VERSION').",
 )
-@click.option("--remote", "remote_url", metavar="URL",
-              help="The DVC default remote: s3://BUCKET/PREFIX or a folder (default: a folder beside PATH).")
-@click.option("--endpoint-url", metavar="URL", help="S3-compatible endpoint (MinIO, Ceph, R2); s3:// only.")
-@click.option("--region", metavar="R", help="The bucket's region; s3:// only.")
+@_remote_options
 def new(
     path: Path,
     force: bool,
@@ -57,11 +95,38 @@ def new(
     endpoint_url: str | None,
     region: str | None,
 ) -> None:
-    """Scaffold a DVC-tracked scikit-learn project at PATH."""
-    if remote_url is None and (endpoint_url or region):
-        raise click.UsageError("--endpoint-url and --region need --remote s3://BUCKET/PREFIX.")
+    """Scaffold a DVC-tracked scikit-learn project at PATH (default remote: a folder beside it)."""
+    _check_remote_options(remote_url, endpoint_url, region)
     _dispatch(
         "new", path=path, force=force, no_git=no_git, toolkit_requirement=toolkit_requirement,
+        remote_url=remote_url, endpoint_url=endpoint_url, region=region,
+    )
+
+
+# -- adopting an existing DVC repo (issue 10): toolkit init -----------------------------------------
+
+
+@cli.command(short_help="Adopt an existing git + DVC repo: add the CI workflows and toolkit.yaml.")
+@click.argument("path", type=click.Path(path_type=Path), required=False)
+@click.option("--dry-run", is_flag=True, help="Print the plan only; write nothing.")
+@click.option(
+    "--toolkit-requirement",
+    metavar="SPEC",
+    help="How the requirements install the toolkit (default: the running install).",
+)
+@_remote_options
+def init(
+    path: Path | None,
+    dry_run: bool,
+    toolkit_requirement: str | None,
+    remote_url: str | None,
+    endpoint_url: str | None,
+    region: str | None,
+) -> None:
+    """Add what the toolkit needs to the DVC repo around PATH (default: here); change nothing else."""
+    _check_remote_options(remote_url, endpoint_url, region)
+    _dispatch(
+        "init", path=path, dry_run=dry_run, toolkit_requirement=toolkit_requirement,
         remote_url=remote_url, endpoint_url=endpoint_url, region=region,
     )
 
@@ -89,11 +154,13 @@ _head = click.option(
 @_base
 @_head
 @click.option("--all", "show_all", is_flag=True, help="Include unchanged keys.")
-@click.option("--json", "fmt", flag_value="json", help="Print JSON (dvc metrics diff --json shape).")
-@click.option("--md", "fmt", flag_value="md", help="Print a Markdown table.")
-def diff(base: str | None, head: str | None, show_all: bool, fmt: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True, callback=_one_format,
+              help="Print JSON (dvc metrics diff --json shape).")
+@click.option("--md", "as_md", is_flag=True, callback=_one_format, help="Print a Markdown table.")
+def diff(base: str | None, head: str | None, show_all: bool, as_json: bool, as_md: bool) -> None:
     """Compare metrics and params of two revisions (base vs head)."""
-    _dispatch("diff", base=base, head=head, show_all=show_all, fmt=fmt or "table")
+    fmt = "json" if as_json else "md" if as_md else "table"
+    _dispatch("diff", base=base, head=head, show_all=show_all, fmt=fmt)
 
 
 @cli.command(short_help="Render the Markdown report: metrics, params, plots, gates.")
@@ -108,9 +175,10 @@ def report(base: str | None, head: str | None, output: Path | None) -> None:
 @cli.command(short_help="Evaluate the quality gates of toolkit.yaml (exit 3 on failure).")
 @_base
 @_head
-def gates(base: str | None, head: str | None) -> None:
+@click.option("--allow-stale", is_flag=True, help="Evaluate even when the workspace results are out of date.")
+def gates(base: str | None, head: str | None, allow_stale: bool) -> None:
     """Evaluate the gates in toolkit.yaml; exit 3 when one fails."""
-    _dispatch("gates", base=base, head=head)
+    _dispatch("gates", base=base, head=head, allow_stale=allow_stale)
 
 
 @cli.command(short_help="Create or update the one report comment on a pull request.")
@@ -249,11 +317,12 @@ def model_deliver(ref: str) -> None:
 @click.option("--reference", required=True, metavar="SRC", help="Reference data: a file or REV:PATH.")
 @click.option("--current", required=True, metavar="SRC", help="Current data: a file or REV:PATH.")
 @click.option("--target", metavar="COL", help="The label column (may be absent from the current data).")
-@click.option("--json", "fmt", flag_value="json", help="Print JSON.")
-@click.option("--md", "fmt", flag_value="md", help="Print Markdown with a chart per drifted column.")
+@click.option("--json", "as_json", is_flag=True, callback=_one_format, help="Print JSON.")
+@click.option("--md", "as_md", is_flag=True, callback=_one_format,
+              help="Print Markdown with a chart per drifted column.")
 @click.option("--fail-on-drift", is_flag=True, help="Exit 3 when the dataset drifts.")
 def drift(
-    reference: str, current: str, target: str | None, fmt: str | None, fail_on_drift: bool
+    reference: str, current: str, target: str | None, as_json: bool, as_md: bool, fail_on_drift: bool
 ) -> None:
     """Compare the current data with the reference, column by column.
 
@@ -265,7 +334,7 @@ def drift(
         reference=reference,
         current=current,
         target=target,
-        fmt=fmt or "table",
+        fmt="json" if as_json else "md" if as_md else "table",
         fail_on_drift=fail_on_drift,
     )
 

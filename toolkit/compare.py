@@ -14,9 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import dvcfiles, formats, git, metrics, safefs
-from toolkit.config import Config, infer_direction
+from toolkit.config import Config, known_direction
 from toolkit.errors import MetricsFileError, RevisionError, TooLargeError
-from toolkit.results import Comparison, Direction, Entry, PlotData, Problem, ProblemKind, Revision
+from toolkit.results import (
+    Comparison,
+    Direction,
+    Entry,
+    PlotData,
+    Problem,
+    ProblemKind,
+    Revision,
+    Stale,
+)
 
 WORKSPACE = "workspace"
 
@@ -154,23 +163,17 @@ class _Side:
 
 
 def _cache_dirs(root: Path) -> list[Path]:
-    """The local DVC cache folder (`.dvc/config` `[cache] dir`, default .dvc/cache)."""
-    dvc_dir = root / ".dvc"
-    cache = dvc_dir / "cache"
-    for name in ("config", "config.local"):
-        text = safefs.read_settings(dvc_dir / name)
-        if text is None:
-            continue
-        section = ""
-        for line in text.splitlines():
-            line = line.strip()
-            if line.startswith("["):
-                section = line.strip("[] ").strip("'\"")
-            elif section == "cache" and "=" in line:
-                key, _, value = line.partition("=")
-                if key.strip() == "dir" and value.strip():
-                    cache = (dvc_dir / value.strip()).resolve()
-    return [cache]
+    """The local DVC cache of the DVC root (`cache.dir` at any config level, default .dvc/cache)."""
+    from toolkit import dvc
+
+    return [dvc.cache_dir(root)]
+
+
+def root_prefix(root: Path) -> str:
+    """The DVC root's folder relative to the git root ("" when they are the same)."""
+    top = git.find_root(root)
+    rel = root.resolve().relative_to(top.resolve()).as_posix()
+    return "" if rel == "." else rel
 
 
 def _from_cache(caches: list[Path], md5: str, legacy: bool) -> bytes | None:
@@ -187,6 +190,16 @@ def _from_cache(caches: list[Path], md5: str, legacy: bool) -> bytes | None:
     return None
 
 
+def _pull_hint(side: _Side, target: str) -> str:
+    """How to get a DVC-stored file of `side` into the local cache."""
+    if side.revision.sha is None:
+        return f"run `dvc pull {target}` (or `toolkit repro --pull`) to fetch it"
+    return (
+        f"run `dvc pull {target}` with {side.revision.name} checked out (or `dvc fetch "
+        f"--all-branches {target}`) to fetch it"
+    )
+
+
 class _Loader:
     """Reads declared files at both sides, collecting problems instead of stopping at them."""
 
@@ -195,7 +208,34 @@ class _Loader:
         self.problems: list[Problem] = []
 
     def problem(self, side: _Side, path: str, kind: ProblemKind, message: str) -> None:
-        self.problems.append(Problem(path=path, revision=side.revision.name, kind=kind, message=message))
+        self.problems.append(
+            Problem(path=path, revision=side.revision.name, kind=kind, message=message, where=side.label)
+        )
+
+    def listing(self, side: _Side, project: dvcfiles.Project, out: dvcfiles.Out) -> list[str] | None:
+        """The files of a DVC-cached folder output, from its `.dir` manifest in the local cache.
+
+        Registers each file (with its own md5) in `project.outs`; None when the manifest is not
+        in the local cache (or unreadable).
+        """
+        if not (out.md5 and out.md5.endswith(".dir")):
+            return None
+        raw = _from_cache(self.caches, out.md5, out.legacy)
+        if raw is None:
+            return None
+        try:
+            files = []
+            for item in json.loads(raw):
+                child = f"{out.path}/{item['relpath']}"
+                safefs.check_relative(child, f"{side.label} (the listing {out.md5} of {out.path})")
+                md5 = item.get("md5")
+                if not (isinstance(md5, str) and safefs.MD5.fullmatch(md5)):
+                    md5 = None
+                project.outs[child] = dvcfiles.Out(child, md5, out.legacy, True)
+                files.append(child)
+        except (ValueError, KeyError, TypeError):
+            return None
+        return sorted(files)
 
     def expand(self, side: _Side, project: dvcfiles.Project, path: str) -> list[str]:
         """A declared path, or the files below it when it names a folder (as DVC expands it)."""
@@ -204,24 +244,22 @@ class _Loader:
         if side.revision.sha is None and (side.root / path).is_dir():
             return side.under(path)
         out = project.outs.get(path)
-        if out is not None and out.md5 and out.md5.endswith(".dir"):
+        if out is not None:
             # A DVC-cached folder: its files are listed in the `.dir` manifest in the cache.
-            raw = _from_cache(self.caches, out.md5, out.legacy)
-            try:
-                files = []
-                for item in json.loads(raw) if raw is not None else []:
-                    child = f"{path}/{item['relpath']}"
-                    safefs.check_relative(child, f"{side.label} (the listing {out.md5} of {path})")
-                    md5 = item.get("md5")
-                    if not (isinstance(md5, str) and safefs.MD5.fullmatch(md5)):
-                        md5 = None
-                    project.outs[child] = dvcfiles.Out(child, md5, out.legacy, True)
-                    files.append(child)
-                if files:
-                    return sorted(files)
-            except (ValueError, KeyError, TypeError):
-                pass
+            files = self.listing(side, project, out)
+            if files:
+                return files
         return side.under(path) or [path]
+
+    @staticmethod
+    def folder_out(project: dvcfiles.Project, path: str) -> dvcfiles.Out | None:
+        """The cached folder output (`outs: [eval]`) that holds `path`, if one does."""
+        parts = path.split("/")
+        for i in range(len(parts) - 1, 0, -1):
+            out = project.outs.get("/".join(parts[:i]))
+            if out is not None and out.cached:
+                return out
+        return None
 
     def read(self, side: _Side, project: dvcfiles.Project, path: str, what: str) -> bytes | None:
         """The bytes of a declared file at `side`, or None (and a Problem) when they are not there."""
@@ -231,6 +269,42 @@ class _Loader:
         data = side.read(path)
         if data is not None:
             return data
+        folder = self.folder_out(project, path) if out is None else None
+        if folder is not None:
+            # Inside a folder DVC stores as a whole: the file's md5 is in the folder's manifest.
+            pull = _pull_hint(side, folder.path)
+            if folder.md5 is None:
+                self.problem(
+                    side, path, "missing",
+                    f"{what} {path} at {side.label} is inside the DVC output {folder.path}, for which "
+                    "dvc.lock records no hash; run `dvc repro` and commit dvc.lock.",
+                )
+                return None
+            if self.listing(side, project, folder) is None:
+                self.problem(
+                    side, path, "not-in-cache",
+                    f"{what} {path} at {side.label} is inside the DVC output {folder.path} (md5 "
+                    f"{folder.md5}), whose listing is not in the local DVC cache; {pull}.",
+                )
+                return None
+            out = project.outs.get(path)
+            if out is None:
+                self.problem(
+                    side, path, "missing",
+                    f"{what} {path} is not in the DVC output {folder.path} at {side.label} (its "
+                    "listing has no such file); check the path in dvc.yaml.",
+                )
+                return None
+            if out.md5:
+                data = _from_cache(self.caches, out.md5, out.legacy)
+                if data is not None:
+                    return data
+            self.problem(
+                side, path, "not-in-cache",
+                f"{what} {path} at {side.label} is in the DVC output {folder.path} (md5 {out.md5}) "
+                f"but not in the local DVC cache; {pull}.",
+            )
+            return None
         if out is not None and out.cached and out.md5:
             data = _from_cache(self.caches, out.md5, out.legacy)
             if data is not None:
@@ -240,7 +314,7 @@ class _Loader:
                 path,
                 "not-in-cache",
                 f"{what} {path} at {side.label} is stored by DVC (md5 {out.md5}) but is not in the "
-                "local DVC cache; run `dvc pull` (or `toolkit repro --pull`) to fetch it.",
+                f"local DVC cache; {_pull_hint(side, path)}.",
             )
             return None
         if side.revision.sha is None:
@@ -322,17 +396,17 @@ def _deep_merge(dst: dict[str, Any], src: Mapping[str, Any]) -> None:
             dst[k] = v
 
 
-def _direction_for(config: Config) -> Callable[[str, str], Direction]:
-    """`config.direction_for`, memoised per key (names repeat across files and revisions)."""
+def _direction_for(config: Config) -> Callable[[str, str], Direction | None]:
+    """`config.shown_direction`, memoised per key (names repeat across files and revisions)."""
     if config.directions:
-        return config.direction_for
-    cache: dict[str, Direction] = {}
+        return config.shown_direction
+    cache: dict[str, Direction | None] = {}
 
-    def direction(path: str, key: str) -> Direction:
+    def direction(path: str, key: str) -> Direction | None:
         # Without per-metric settings the direction depends on the key alone.
-        found = cache.get(key)
-        if found is None:
-            found = cache[key] = infer_direction(key)
+        if key in cache:
+            return cache[key]
+        found = cache[key] = known_direction(key)
         return found
 
     return direction
@@ -358,8 +432,13 @@ def compare(
     environ: Mapping[str, str],
     config: Config,
     with_plots: bool = False,
+    check_stale: bool = False,
 ) -> Comparison:
-    """Metrics and params (and plots when asked) of base vs head; head None is the workspace."""
+    """Metrics and params (and plots when asked) of base vs head; head None is the workspace.
+
+    With check_stale and the workspace as head, `Comparison.stale` says what `dvc status` would
+    call out of date.
+    """
     with git.ObjectReader(root) as reader:
         base_rev = resolve_base(root, base, environ, config, reader)
         head_rev = (
@@ -368,7 +447,11 @@ def compare(
             else Revision(head, _ensure(root, head, reader))
         )
         b, h = _Side(base_rev, root, reader), _Side(head_rev, root, reader)
-        pending = [git.start_listing(root, b.revision.sha), git.start_listing(root, h.revision.sha)]
+        prefix = root_prefix(root)
+        pending = [
+            git.start_listing(root, b.revision.sha, prefix),
+            git.start_listing(root, h.revision.sha, prefix),
+        ]
         b.tree, h.tree = (finish() for finish in pending)
         pb = dvcfiles.load_project(b.files, b.read, b.label)
         ph = dvcfiles.load_project(h.files, h.read, h.label)
@@ -403,7 +486,14 @@ def compare(
         params=param_entries,
         problems=loader.problems,
         plots=plots,
+        stale=_stale(root) if check_stale and head_rev.sha is None else None,
     )
+
+
+def _stale(root: Path) -> Stale | None:
+    from toolkit import stale
+
+    return stale.check(root)
 
 
 def _load_metrics(
@@ -440,11 +530,35 @@ def _load_params(loader: _Loader, side: _Side, project: dvcfiles.Project, path: 
     return metrics.flatten(value, lists_as_str=True)
 
 
+_PLOT_SUFFIXES = (".json", ".csv", ".tsv", ".yaml", ".yml", *formats.IMAGE_SUFFIXES)
+
+
+def _plot_files(loader: _Loader, side: _Side, project: dvcfiles.Project) -> list[dvcfiles.PlotSpec]:
+    """The declared plots, a folder (DVCLive's `plots/metrics`) as one plot per data file in it."""
+    import dataclasses
+
+    out = []
+    for spec in project.plots:
+        d = spec.definition
+        files = loader.expand(side, project, d.path)
+        if files == [d.path]:
+            out.append(spec)
+            continue
+        for f in files:
+            kind = formats.suffix(f)
+            if kind not in _PLOT_SUFFIXES:
+                continue
+            pid = f if d.id == d.path else f"{d.id} ({f})"
+            one = dataclasses.replace(d, id=pid, path=f, image=kind in formats.IMAGE_SUFFIXES)
+            out.append(dvcfiles.PlotSpec(one, spec.cached))
+    return out
+
+
 def _plots(loader: _Loader, b: _Side, pb: dvcfiles.Project, h: _Side, ph: dvcfiles.Project) -> list[PlotData]:
     specs: dict[str, tuple[dvcfiles.PlotSpec | None, dvcfiles.PlotSpec | None]] = {}
-    for spec in ph.plots:
+    for spec in _plot_files(loader, h, ph):
         specs.setdefault(spec.definition.id, (None, spec))
-    for spec in pb.plots:
+    for spec in _plot_files(loader, b, pb):
         got = specs.get(spec.definition.id)
         specs[spec.definition.id] = (spec, got[1] if got else None)
     out = []
@@ -471,6 +585,33 @@ def _plots(loader: _Loader, b: _Side, pb: dvcfiles.Project, h: _Side, ph: dvcfil
     return out
 
 
+def declared_metrics(root: Path) -> list[str]:
+    """The metrics paths (files or folders) the workspace's dvc.yaml files declare."""
+    side = _Side(Revision(WORKSPACE, None), root, None)
+    side.tree = git.start_listing(root, None, root_prefix(root))()
+    return list(dvcfiles.load_project(side.files, side.read, side.label).metrics)
+
+
+def workspace_metrics(root: Path) -> dict[str, dict[str, Any]]:
+    """Every metrics file the workspace of the DVC root declares: {path: {dotted key: value}}.
+
+    Files that cannot be read are left out (`toolkit init` draws gate suggestions from these).
+    """
+    side = _Side(Revision(WORKSPACE, None), root, None)
+    side.tree = git.start_listing(root, None, root_prefix(root))()
+    project = dvcfiles.load_project(side.files, side.read, side.label)
+    loader = _Loader(root)
+    found: dict[str, dict[str, Any]] = {}
+    for path in _union(*(loader.expand(side, project, d) for d in project.metrics)):
+        try:
+            values = _load_metrics(loader, side, project, path, True)
+        except MetricsFileError:
+            continue
+        if values:
+            found[path] = values
+    return found
+
+
 # --------------------------------------------------------------------------------------------
 # one file at a revision (toolkit drift / toolkit monitor: `REV:PATH` sources, model artifacts)
 
@@ -489,7 +630,7 @@ def read_at(root: Path, rev: str, path: str) -> bytes:
         )
     with git.ObjectReader(root) as reader:
         side = _Side(Revision(rev, _ensure(root, rev, reader)), root, reader)
-        side.tree = git.list_tree(root, side.revision.sha or "")
+        side.tree = git.start_listing(root, side.revision.sha or "", root_prefix(root))()
         data = side.read(path)
         if data is not None:
             return data

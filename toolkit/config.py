@@ -67,12 +67,45 @@ class Config:
     monitor: MonitorOptions = field(default_factory=lambda: MonitorOptions())
     ci: CiOptions = field(default_factory=lambda: CiOptions())
 
+    def shown_direction(self, path: str, key: str) -> Direction | None:
+        """Direction set in toolkit.yaml, else the one of a well-known name, else None (neutral)."""
+        for name in (f"{path}:{key}", key):
+            if name in self.directions:
+                return self.directions[name]
+        return known_direction(key)
+
     def direction_for(self, path: str, key: str) -> Direction:
         """Direction set for `path:key` or `key` in toolkit.yaml, else inferred from the name."""
         for name in (f"{path}:{key}", key):
             if name in self.directions:
                 return self.directions[name]
         return infer_direction(key)
+
+
+#: Names ML metrics go by (the leaf of a key, lower case): headline rows, gate suggestions.
+KNOWN_METRICS = frozenset(
+    "accuracy acc balanced_accuracy auc roc_auc pr_auc average_precision ap f1 f1_score fbeta "
+    "precision recall sensitivity specificity mcc kappa r2 r2_score explained_variance iou miou "
+    "map ndcg bleu rouge top1 top5 top_1 top_5 loss logloss log_loss rmse mse mae mape rmsle "
+    "error perplexity brier score".split()
+)
+
+
+def is_known_metric(key: str) -> bool:
+    """True when the key's last part is a well-known metric name (`eval.roc_auc`, `test/f1`)."""
+    leaf = re.split(r"[./]", key)[-1].lower()
+    return leaf in KNOWN_METRICS or leaf.removeprefix("val_").removeprefix("test_") in KNOWN_METRICS
+
+
+def known_direction(key: str) -> Direction | None:
+    """Which way is better for a well-known name (`lower` for loss, error, latency, ...), else None.
+
+    A count or an unknown name (`Documents_evaluated`, `test_rows`) is neutral: the report marks
+    it neither better nor worse unless toolkit.yaml gives it a direction.
+    """
+    if _LOWER_NAME.search(key.rsplit(".", 1)[-1].lower()):
+        return "lower"
+    return "higher" if is_known_metric(key) else None
 
 
 def infer_direction(key: str) -> Direction:
@@ -140,9 +173,11 @@ def load_config(root: Path) -> Config:
     known = {"gates", "metrics", "base", "report", "promotion", "drift", "monitor", "ci"}
     for key in data:
         if key not in known:
-            raise _fail(
-                path, lines.get(str(key)), f"unknown setting `{key}`; expected one of {sorted(known)}."
-            )
+            import difflib
+
+            near = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
+            hint = f"did you mean `{near[0]}:`?" if near else f"expected one of {sorted(known)}."
+            raise _fail(path, lines.get(str(key)), f"unknown setting `{key}`; {hint}")
 
     base = data.get("base")
     if base is not None and (not isinstance(base, str) or not base.strip()):

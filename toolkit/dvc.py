@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit import output, proc
-from toolkit.errors import DvcError, ToolkitError
+from toolkit.errors import DvcError, NotDvcRepoError, ToolkitError
 from toolkit.results import ReproResult
 
 _RAN = re.compile(r"^Running stage '(?P<stage>[^']+)'")
@@ -23,6 +23,8 @@ _SKIPPED = re.compile(
     r"|Pulling data for stage: '(?P<pulled>[^']+)')"  # pulled, not run (unless it runs after)
 )
 _FAILED_STAGE = re.compile(r"^ERROR: failed to reproduce '(?P<stage>[^']+)': (?P<why>.*)")
+# dvc quotes the offending source line of a file it cannot parse: "3 │   cmd: [unclosed", "4".
+_SOURCE_LINE = re.compile(r"^\d+(?:\s|$)")
 _SECTION = re.compile(r"^\[\s*'?(?P<name>[^\]]*?)'?\s*\]$")
 # Raised by `dvc repro --pull --allow-missing` when an output a running stage needs is neither in
 # the local cache nor on the remote (someone forgot `dvc push`).
@@ -85,19 +87,86 @@ def _config_files(root: Path) -> list[Path]:
             root / ".dvc" / "config.local"]
 
 
+def config(root: Path) -> dict[str, dict[str, tuple[str, Path]]]:
+    """DVC's settings for the repo at root, every level merged (later wins), as dvc reads them.
+
+    Each value comes with the folder of the file that set it: relative paths (`cache.dir`,
+    a local remote's `url`) start there, as in DVC.
+    """
+    merged: dict[str, dict[str, tuple[str, Path]]] = {}
+    for path in _config_files(root):
+        for section, values in _read_config(path).items():
+            bucket = merged.setdefault(section, {})
+            for key, value in values.items():
+                bucket[key] = (value, path.parent)
+    return merged
+
+
+def cache_dir(root: Path) -> Path:
+    """The local DVC cache of the repo at root: `cache.dir` from any config level, else .dvc/cache."""
+    found = config(root).get("cache", {}).get("dir")
+    if found is None or not found[0]:
+        return root / ".dvc" / "cache"
+    value, base = found
+    path = Path(os.path.expanduser(value))
+    return path if path.is_absolute() else (base / path).resolve()
+
+
+def find_root(cwd: Path) -> Path:
+    """The DVC root for `cwd`: the nearest folder holding `.dvc/`, from cwd up to the git root.
+
+    As dvc finds it, so `dvc init --subdir` projects and commands run from any folder inside
+    the repo work. A git root with a dvc.yaml but no `.dvc/` (never `dvc init`ed) still counts:
+    everything the toolkit reads is there. Anything else is "not a DVC repository" with the fix.
+    """
+    from toolkit import git
+
+    top = git.find_root(cwd)
+    here = cwd.resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".dvc").is_dir():
+            return folder
+        if folder == top:
+            break
+    if (top / "dvc.yaml").is_file():
+        return top
+    raise NotDvcRepoError(_not_dvc_message(here, top))
+
+
+def settings_root(cwd: Path) -> Path:
+    """Where toolkit.yaml lives for `cwd`: the DVC root, else (no DVC project) the git root."""
+    from toolkit import git
+
+    try:
+        return find_root(cwd)
+    except NotDvcRepoError:
+        return git.find_root(cwd)
+
+
+def _not_dvc_message(here: Path, top: Path) -> str:
+    below = sorted(
+        p.parent for pattern in ("*/.dvc", "*/*/.dvc") for p in top.glob(pattern) if p.is_dir()
+    )
+    if below:
+        where = ", ".join(p.relative_to(top).as_posix() for p in below[:3])
+        return (
+            f"{here} is not inside a DVC repository: the DVC project of this git repo is in {where}; "
+            f"run toolkit from there (`cd {below[0].relative_to(top).as_posix()}`)."
+        )
+    return (
+        f"{here} is not a DVC repository (no .dvc folder between it and the git root {top}); run "
+        "`dvc init` in the project's folder (`dvc init --subdir` below the git root) and retry."
+    )
+
+
 def default_remote(root: Path) -> Remote | None:
     """The default remote (`core.remote`) of the DVC repo at root, read from its config files."""
-    name: str | None = None
-    urls: dict[str, tuple[str, Path]] = {}
-    for path in _config_files(root):
-        sections = _read_config(path)
-        name = sections.get("core", {}).get("remote", name)
-        for section, values in sections.items():
-            if section.startswith("remote ") and "url" in values:
-                urls[section.split(" ", 1)[1]] = (values["url"], path.parent)
-    if not name or name not in urls:
+    settings = config(root)
+    name = settings.get("core", {}).get("remote", ("", root))[0]
+    found = settings.get(f"remote {name}", {}).get("url") if name else None
+    if found is None:
         return None
-    url, base = urls[name]
+    url, base = found
     return Remote(name=name, url=url, base=base)
 
 
@@ -129,7 +198,7 @@ def _unusable_reason(root: Path) -> str | None:
     return None
 
 
-def _stage_env(environ: Mapping[str, str]) -> dict[str, str]:
+def stage_env(environ: Mapping[str, str]) -> dict[str, str]:
     """The environment for dvc: the toolkit's interpreter first on PATH, so stage `python` is it."""
     env = proc.child_env(environ)
     # No analytics daemon: one process less to outlive an interrupted run.
@@ -177,6 +246,13 @@ def _error(log: str, root: Path) -> DvcError:
             "and retry."
         )
     for i, line in enumerate(lines):
+        if line.endswith("is invalid."):  # a dvc.yaml / dvc.lock dvc cannot parse: its own words
+            detail = [x for x in lines[i + 1 :] if not _SOURCE_LINE.match(x) and not x.startswith("$ dvc ")]
+            why = " ".join(detail[:2]).removeprefix("ERROR: ")
+            return DvcError(
+                f"{line.removesuffix('.')} in {root}: {why.rstrip('.')}. Fix the file and rerun "
+                "`toolkit repro`."
+            )
         if m := _FAILED_STAGE.match(line):
             own = ("ERROR:", "WARNING:", "> ", "$ dvc ", "Running stage ", "Stage '")
             before = [x for x in lines[:i] if not x.startswith(own)]
@@ -193,16 +269,45 @@ def _error(log: str, root: Path) -> DvcError:
     )
 
 
-def _dvc(root: Path, args: list[str], environ: Mapping[str, str]) -> tuple[int, str]:
+# DVC's advice for a laptop ("git add dvc.lock", autostage, "dvc push"): noise in a CI log, where
+# the toolkit commits nothing and pushes through `toolkit repro --push`.
+_ADVICE = re.compile(
+    r"^(?:To (?:track the changes with git|enable auto staging), run:"
+    r"|Use `dvc push` to send your updates to remote storage\.)$"
+)
+
+
+class _Echo:
+    """Echo dvc's lines as informational lines, leaving out its laptop advice when asked."""
+
+    def __init__(self, advice: bool) -> None:
+        self.advice = advice
+        self.in_advice = False
+
+    def __call__(self, line: str) -> None:
+        if not self.advice:
+            if _ADVICE.match(line.strip()):
+                self.in_advice = True
+                return
+            if self.in_advice and (not line.strip() or line.startswith(("\t", "  "))):
+                return  # the advice's blank lines and its indented command
+            self.in_advice = False
+        output.info(line)
+
+
+def _dvc(
+    root: Path, args: list[str], environ: Mapping[str, str], advice: bool = True
+) -> tuple[int, str]:
     """Run one dvc command in root, echoing its output as informational lines."""
     command = f"$ dvc {' '.join(args)}"
     output.info(command)
-    code, log = proc.stream([*proc.DVC, *args], on_line=output.info, cwd=root, env=_stage_env(environ))
+    code, log = proc.stream([*proc.DVC, *args], on_line=_Echo(advice), cwd=root, env=stage_env(environ))
     return code, f"{command}\n{log}"
 
 
 def repro(
-    root: Path, *, pull: bool = False, push: bool = False, environ: Mapping[str, str]
+    root: Path, *, pull: bool = False, push: bool = False, environ: Mapping[str, str],
+    advice: bool = True, all_pipelines: bool = False,
 ) -> ReproResult:
     """Run `dvc repro` in root (pulling/pushing the cache when asked and possible)."""
     start = time.monotonic()
@@ -212,7 +317,10 @@ def repro(
     reason = _unusable_reason(root) if (pull or push) else None
     if reason:
         wanted = " and ".join(w for w, on in (("pull", pull), ("push", push)) if on)
-        output.info(f"Skipping the DVC {wanted}: {reason}; reproducing from the local cache.")
+        then = (
+            "reproducing from the local cache" if pull else "the outputs stay in the local cache"
+        ) + (", nothing is pushed" if pull and push else "")
+        output.info(f"Skipping the DVC {wanted}: {reason}; {then}.")
     use_remote = (pull or push) and reason is None  # a plain `toolkit repro` never goes online
     if use_remote:
         from toolkit import remote as remotes
@@ -222,17 +330,18 @@ def repro(
         rerun = "`toolkit repro" + (" --pull" if pull else "") + (" --push" if push else "") + "`"
         remotes.preflight(root, environ, rerun)
     with output.group("dvc repro", environ):
-        args = ["repro"]
+        # Every dvc.yaml of the project (`dvc repro` alone takes only the one in its folder).
+        args = ["repro", "--all-pipelines"] if all_pipelines else ["repro"]
         if pull and use_remote:
             args += ["--pull", "--allow-missing"]
-        code, log = _dvc(root, args, environ)
+        code, log = _dvc(root, args, environ, advice)
         logs.append(log)
         if code != 0 and pull and use_remote and any(m in log for m in _MISSING_CACHE):
             output.warn(
                 "some outputs the pipeline needs are not on the DVC remote (was `dvc push` run?); "
                 "reproducing them instead."
             )
-            code, log = _dvc(root, ["repro", "--pull"], environ)
+            code, log = _dvc(root, [*args[: 2 if all_pipelines else 1], "--pull"], environ, advice)
             logs.append(log)
         if code != 0:
             raise _remote_error(log, root, rerun) if use_remote else _error(log, root)
@@ -241,7 +350,7 @@ def repro(
             # its outputs there too, so a push cut short never leaves a stage result that a
             # later `--pull` restores without its files (DVC itself pushes entries first).
             for step in (["push"], ["push", "--run-cache"]):
-                push_code, push_log = _dvc(root, step, environ)
+                push_code, push_log = _dvc(root, step, environ, advice)
                 logs.append(push_log)
                 if push_code != 0:
                     from toolkit import remote as remotes
@@ -325,7 +434,7 @@ def dag_markdown(root: Path) -> str | None:
     """The pipeline as a Mermaid graph (`dvc dag --md`), or None when dvc cannot draw it."""
     try:
         # Runs no stage, so no code from the repository may run either: safe paths everywhere.
-        env = {**_stage_env(os.environ), "PYTHONSAFEPATH": "1"}
+        env = {**stage_env(os.environ), "PYTHONSAFEPATH": "1"}
         done = proc.run([*proc.DVC, "dag", "--md"], cwd=root, env=env, check=False)
     except ToolkitError:
         return None

@@ -49,10 +49,35 @@ class PlotSpec:
         self.cached = cached
 
 
+class Stage:
+    """A pipeline stage (or a `.dvc` file) as `dvc dag` draws it: its name and the paths it links."""
+
+    __slots__ = ("cmd", "deps", "lock", "name", "outs", "params", "wdir")
+
+    def __init__(
+        self,
+        name: str,
+        deps: list[str],
+        outs: list[str],
+        *,
+        cmd: Any = None,
+        params: dict[str, list[str]] | None = None,
+        lock: dict[str, Any] | None = None,
+    ) -> None:
+        self.name = name  # DVC's addressing: `train`, `sub/dvc.yaml:train`, `data.dvc`
+        self.deps = deps  # paths relative to the DVC root, params files included
+        self.outs = outs
+        self.cmd = cmd  # as rendered (templates resolved)
+        self.params = params or {}  # params file -> keys ([] = the whole file)
+        self.lock = lock  # this stage's dvc.lock entry (paths relative to its wdir), if any
+        self.wdir = ""
+
+
 class Project:
     """Everything one revision declares, across all of its dvc.yaml files."""
 
     def __init__(self) -> None:
+        self.stages: list[Stage] = []  # in declaration order, foreach/matrix expanded
         self.dvcfiles: list[str] = []
         self.metrics: dict[str, bool] = {}  # path -> cached
         self.params: dict[str, list[str]] = {}  # path -> keys ([] = whole file)
@@ -483,15 +508,37 @@ class _Parser:
                     self._plot_out(path, raw_path, props, cached)
         params = _render(stage.get("params"), local)
         default = _join(wdir, DEFAULT_PARAMS)
+        param_files: list[str] = []
+        stage_params: list[dict[str, list[str]]] = []
         for item in params if isinstance(params, list) else []:
             if isinstance(item, str):
-                self._stage_params.append({default: [item]})
+                stage_params.append({default: [item]})
+                param_files.append(default)
             elif isinstance(item, dict):
                 for file, keys in item.items():
                     target = _join(wdir, str(file))
-                    self._stage_params.append(
-                        {target: [str(k) for k in keys] if isinstance(keys, list) else []}
-                    )
+                    param_files.append(target)
+                    stage_params.append({target: [str(k) for k in keys] if isinstance(keys, list) else []})
+        self._stage_params.extend(stage_params)
+        deps = [
+            _join(wdir, d) for d in (stage.get("deps") or []) if isinstance(d, str) and "://" not in d
+        ]
+        outs = [
+            _join(wdir, raw)
+            for section in ("outs", "metrics", "plots")
+            for raw, _ in _entries(_render(stage.get(section), local))
+        ]
+        address = name if folder == "" else f"{_join(folder, PROJECT_FILE)}:{name}"
+        node = Stage(
+            address,
+            [*deps, *dict.fromkeys(param_files)],
+            outs,
+            cmd=stage.get("cmd"),
+            params=merge_params(stage_params),
+            lock=lock_stage if isinstance(lock_stage, dict) else None,
+        )
+        node.wdir = wdir
+        self.project.stages.append(node)
 
     def _metric(self, path: str, cached: bool | None) -> None:
         if cached is None:  # top-level entry: cached when a stage says so

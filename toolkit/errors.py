@@ -49,6 +49,10 @@ class DvcError(ToolkitError):
     """dvc is missing, a dvc.yaml/dvc.lock is malformed, or a dvc command failed."""
 
 
+class NotDvcRepoError(DvcError):
+    """The folder is in a git repository but in no DVC project (no `.dvc/`, no dvc.yaml)."""
+
+
 class ScaffoldError(ToolkitError):
     """`toolkit new` cannot create the project."""
 

@@ -46,6 +46,36 @@ def evaluate(config: Config, comparison: Comparison) -> list[GateResult]:
     return results
 
 
+def validate(config: Config, declared: Sequence[str]) -> None:
+    """Check every gate before the pipeline runs: its rules, and a `path:key` path is declared.
+
+    `declared` are the metrics paths (files or folders) of the workspace's dvc.yaml files. A
+    bare key cannot be checked yet (the pipeline may add it); a gate naming an undeclared file
+    can never pass, so it fails now, in seconds instead of after a training run.
+    """
+    for gate in config.gates:
+        metric, _, _ = _parse(config, gate)
+        left, sep, _ = metric.rpartition(":")
+        left = left.removeprefix("./")
+        if not sep or not left.lower().endswith(_METRIC_SUFFIXES):
+            continue
+        if any(left == d or left.startswith(d.rstrip("/") + "/") for d in declared):
+            continue
+        near = difflib.get_close_matches(left, list(declared), n=3, cutoff=0.5)
+        hint = (
+            f"did you mean {', '.join(f'`{n}`' for n in near)}?"
+            if near
+            else f"the declared metrics files are {', '.join(declared[:5]) or 'none'}."
+        )
+        raise GateError(
+            f"the gate on `{metric}` ({_where(config, gate)}) names {left}, which no dvc.yaml "
+            f"declares as metrics; fix `metric:` in toolkit.yaml: {hint}"
+        )
+
+
+_METRIC_SUFFIXES = (".json", ".yaml", ".yml", ".toml")
+
+
 def failed(results: Sequence[GateResult]) -> list[GateResult]:
     """The results that did not pass."""
     return [r for r in results if not r.passed]
@@ -271,7 +301,9 @@ def _check(
     if base == 0:
         return result(False, f"{metric} {verb} from 0 to {shown}; a change from 0 exceeds any max_drop_pct")
     pct = worse_by / abs(base) * 100
-    amount = f"{pct:.3g}%"
+    from toolkit.metrics import format_percent
+
+    amount = format_percent(pct / 100, sign=False)  # one percent format everywhere
     if _le(pct, t):
         return result(True, f"{metric} {verb} by {amount}, within max_drop_pct {format_number(t)}%")
     return result(

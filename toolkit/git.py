@@ -129,6 +129,15 @@ def ensure_revision(root: Path, rev: str) -> str:
         sha = resolve(root, f"refs/remotes/origin/{branch}")
         if sha:
             return sha
+    has_origin = _git(root, "remote", "get-url", "origin").returncode == 0
+    if not has_origin or any(c in rev for c in "~^:{"):
+        # Nothing to fetch from, or a name only this clone can resolve (HEAD~1, main^): no hint
+        # to fetch what could not be on a remote.
+        where = "" if has_origin else " (and there is no `origin` remote to fetch it from)"
+        raise RevisionError(
+            f"revision `{rev}` is not in this repository{where}; check the name (a branch, tag "
+            "or commit, e.g. main or HEAD~1)."
+        )
     shallow = is_shallow(root)
     attempts: list[tuple[str, str]] = []  # (refspec to fetch, name to resolve afterwards)
     if _is_hex(rev):
@@ -155,14 +164,16 @@ def ensure_revision(root: Path, rev: str) -> str:
     )
 
 
-def start_listing(root: Path, sha: str | None) -> Callable[[], dict[str, str]]:
+def start_listing(root: Path, sha: str | None, prefix: str = "") -> Callable[[], dict[str, str]]:
     """Start listing commit `sha`'s files (None: the working tree) in the background.
 
     Call the result for {path with forward slashes: blob id} ('' for working-tree files); two
-    listings started together overlap, which is most of their cost.
+    listings started together overlap, which is most of their cost. With `prefix` (a folder
+    relative to the git root, e.g. a `dvc init --subdir` project), only the files below it, with
+    paths relative to it.
     """
     if sha is None:
-        args = ["ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+        args = ["ls-files", "-z", "--full-name", "--cached", "--others", "--exclude-standard"]
     else:
         args = ["ls-tree", "-r", "-z", "--full-tree", sha]
     try:
@@ -194,6 +205,10 @@ def start_listing(root: Path, sha: str | None) -> Callable[[], dict[str, str]]:
             # read as their target path, which DVC would not do either.
             if kind == b"blob" and mode != b"120000":
                 files[path.decode("utf-8", errors="surrogateescape")] = oid.decode()
+        if prefix:
+            cut = len(prefix) + 1
+            start = prefix + "/"
+            return {p[cut:]: oid for p, oid in files.items() if p.startswith(start)}
         return files
 
     return finish

@@ -42,6 +42,17 @@ def _entry(fields: dict[str, Any]) -> Entry:
     return Entry(**fields)
 
 
+def format_percent(rel: float, *, sign: bool = True) -> str:
+    """A relative change as every output shows it: `+1.50%`, `-12.3%`, `+<0.01%`, `0%`."""
+    pct = rel * 100
+    if pct == 0:
+        return "0%"
+    lead = ("+" if pct > 0 else "-") if sign else ("" if pct > 0 else "-")
+    if abs(pct) < 0.01:
+        return f"{lead}<0.01%"
+    return f"{lead}{abs(pct):.2f}%" if abs(pct) < 10 else f"{lead}{abs(pct):.1f}%"
+
+
 def is_number(value: Any) -> bool:
     """True for ints and floats, False for bools (which Python counts as ints)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -107,7 +118,7 @@ def diff_file(
     old: Mapping[str, Any] | None,
     new: Mapping[str, Any] | None,
     *,
-    direction_for: Callable[[str, str], Direction] | None = None,
+    direction_for: Callable[[str, str], Direction | None] | None = None,
 ) -> list[Entry]:
     """Entries for every key of one file at base (`old`) and head (`new`); None = file absent."""
     old = old or {}
@@ -145,7 +156,7 @@ def diff_file(
                 rel = r if r - r == 0 else None  # finite only
         if direction_for is not None and (o_num or n_num):
             direction = direction_for(path, key)
-            if change is not None:
+            if change is not None and direction is not None:  # neutral names: neither
                 improved = _improved(direction, change)
         append(
             _entry(

@@ -77,9 +77,13 @@ def verdict(gates: Sequence[GateResult]) -> str:
         return "No quality gates configured"
     bad = sum(1 for g in gates if not g.passed)
     if bad == 0:
-        return "✅ The quality gate passes" if total == 1 else f"✅ All {total} quality gates pass"
+        if total <= 2:
+            return "✅ The quality gate passes" if total == 1 else "✅ Both quality gates pass"
+        return f"✅ All {total} quality gates pass"
     if total == 1:
         return "❌ The quality gate failed"
+    if bad == total:
+        return "❌ Both quality gates failed" if total == 2 else f"❌ All {total} quality gates failed"
     return f"❌ {bad} of {total} quality gates failed"
 
 
@@ -135,14 +139,9 @@ def format_rel(entry: Entry) -> str:
     """The relative change in percent, "—" when it has no meaning (no base, base 0)."""
     if entry.rel is None or not math.isfinite(entry.rel):
         return "—"
-    pct = entry.rel * 100
-    if pct == 0:
-        return "0%"
-    if abs(pct) < 0.01:
-        return ("+" if pct > 0 else "-") + "<0.01%"
-    if abs(pct) < 10:
-        return f"{pct:+.2f}%"
-    return f"{pct:+.1f}%"
+    from toolkit.metrics import format_percent
+
+    return format_percent(entry.rel)
 
 
 def format_mark(entry: Entry) -> str:
@@ -249,21 +248,39 @@ class _Data:
     plots: list[RenderedPlot]
 
 
-def _metric_order(entry: Entry, gated: Mapping[tuple[str, str], int]) -> tuple[int, float, int, str, str]:
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural(text: str) -> tuple[tuple[int, int | str], ...]:
+    """A sort key where `class_2` comes before `class_10`."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in _DIGITS.split(text) if part)
+
+
+def _headline(entry: Entry) -> bool:
+    """A top-level key or a well-known metric name (accuracy, auc, f1, loss, rmse, ...)."""
+    from toolkit.config import is_known_metric
+
+    return "." not in entry.key or is_known_metric(entry.key)
+
+
+def _metric_order(entry: Entry, gated: Mapping[tuple[str, str], int]) -> tuple[Any, ...]:
+    """Gated metrics first (toolkit.yaml order); then changed headline metrics; then the other
+    changed ones; unchanged last. Within each: by relative change, worse first, natural order."""
     position = gated.get((entry.path, entry.key))
-    if position is not None:  # gated metrics first, in toolkit.yaml order
-        group, size = 0, float(position)
-    elif entry.status == "modified" and entry.diff is not None and entry.diff != 0:
-        group = 1
+    if position is not None:
+        return (0, float(position))
+    if entry.status == "modified" and entry.diff is not None and entry.diff != 0:
+        kind = 0
         size = -abs(entry.rel) if entry.rel is not None and math.isfinite(entry.rel) else -math.inf
     elif entry.status in ("added", "removed"):
-        group, size = 2, 0.0
+        kind, size = 1, 0.0
     elif entry.status == "modified":
-        group, size = 3, 0.0
+        kind, size = 2, 0.0
     else:
-        group, size = 4, 0.0
+        return (4, natural(entry.path), natural(entry.key))
+    tier = 1 if _headline(entry) else 2
     worse_first = 0 if entry.improved is False else 1
-    return (group, size, worse_first, entry.path, entry.key)
+    return (tier, kind, size, worse_first, natural(entry.path), natural(entry.key))
 
 
 def _prepare(comparison: Comparison, gates: Sequence[GateResult], options: ReportOptions) -> _Data:
@@ -317,6 +334,7 @@ def render(
     dag_md: str | None = None,
     limit: int = LIMIT,
     production: Production | None = None,
+    uncommitted: Sequence[str] = (),
 ) -> str:
     """The report as Markdown: marker line, verdict, gates, metrics, params, plots, pipeline."""
     data = _prepare(comparison, gates, options)
@@ -328,6 +346,7 @@ def render(
         "gates": gates,
         "failed": [g for g in gates if not g.passed],
         "repro": repro,
+        "uncommitted": list(uncommitted),
         "run_url": _safe_url(run_url),
         "dag_md": dag,
         "changed_metrics": data.changed_metrics,

@@ -42,6 +42,20 @@ def _normalised(name: str) -> str:
     return _NORMALISE.sub("-", name).lower()
 
 
+def names_toolkit(line: str) -> bool:
+    """True when a requirements-file line installs mlops-toolkit (any version or URL)."""
+    from packaging.requirements import InvalidRequirement
+    from packaging.requirements import Requirement as Parsed
+
+    text = line.split(" #", 1)[0].strip()
+    if not text or text.startswith(("#", "-")):
+        return False
+    try:
+        return _normalised(Parsed(text).name) == DISTRIBUTION
+    except InvalidRequirement:
+        return False
+
+
 def validate(spec: str) -> Requirement:
     """A user-given `--toolkit-requirement`: one PEP 508 requirement naming mlops-toolkit."""
     from packaging.requirements import InvalidRequirement

@@ -68,6 +68,7 @@ class Problem:
     revision: str  # Revision.name
     kind: ProblemKind
     message: str  # one sentence naming the file, the revision and the fix
+    where: str = ""  # the revision as messages name it: "main (1a2b3c4)", "the workspace"
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ class Comparison:
     params: list[Entry]
     problems: list[Problem] = field(default_factory=list)
     plots: list[PlotData] = field(default_factory=list)  # filled only when asked for
+    stale: Stale | None = None  # the workspace head's pipeline is out of date (`dvc status`)
 
     def to_json(self, *, all: bool = False) -> dict[str, Any]:
         """`{"metrics": {PATH: {KEY: {...}}}, "params": {...}}`, unchanged keys only with all."""
@@ -114,6 +116,30 @@ class Comparison:
                     continue
                 out[section].setdefault(e.path, {})[e.key] = e.to_json()
         return out
+
+
+@dataclass(frozen=True)
+class Stale:
+    """What `dvc status` says is out of date in the workspace: results that are not current."""
+
+    stages: tuple[str, ...]  # stages whose deps, params or command changed since dvc.lock
+    params: tuple[str, ...] = ()  # "params.yaml:train.lr" (file:key) or a whole params file
+    deps: tuple[str, ...] = ()  # changed dependency files (params files excluded)
+
+    def message(self) -> str:
+        """One or two sentences naming the stages and params, and the fix."""
+        what = []
+        if self.params:
+            what.append(f"params {', '.join(self.params[:8])}" + (" ..." if len(self.params) > 8 else ""))
+        if self.deps:
+            what.append(f"{', '.join(self.deps[:8])}" + (" ..." if len(self.deps) > 8 else ""))
+        changed = f" ({' and '.join(what)} changed since dvc.lock)" if what else ""
+        stages = ", ".join(self.stages[:8]) + (" ..." if len(self.stages) > 8 else "")
+        return (
+            f"the workspace results are stale: stage{'s' if len(self.stages) != 1 else ''} {stages} "
+            f"{'are' if len(self.stages) != 1 else 'is'} out of date{changed}; run `toolkit repro` "
+            "to bring them up to date."
+        )
 
 
 @dataclass(frozen=True)

@@ -66,10 +66,11 @@ def read_regular(real: str | Path, path: str, where: str, limit: int = MAX_FILE_
         raise UnsafePathError(
             f"cannot read {path} at {where}: {exc.strerror or exc}; check the file and its permissions."
         ) from None
+    info = os.fstat(fd)
+    if stat.S_ISDIR(info.st_mode):  # a folder opens read-only; Python refuses a file object on it
+        os.close(fd)
+        return None
     with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            return None
         if not stat.S_ISREG(info.st_mode):
             raise UnsafePathError(
                 f"{path} at {where} is not a regular file (a device, FIFO or socket); "

@@ -94,6 +94,11 @@ def context(root: Path, toolkit_requirement: str, remote: RemoteSpec | None = No
         "remote_bucket": remote.bucket if remote else None,
         "remote_keys": remote.keys if remote else None,
         "dvc_requirement": remote.requirement if remote else "dvc>=3.49",
+        # Where the DVC project and the requirements are, from the git root (`toolkit init`
+        # adopts repos whose DVC root is a subfolder); a new project has both at the top.
+        "working_directory": ".",
+        "dvc_prefix": "",
+        "requirements_file": "requirements.txt",
         "toolkit_requirement": toolkit_requirement,
         "uses": action_pins(),
         "name": project_name(root.name),
@@ -120,15 +125,20 @@ def _environment(folder: str) -> SandboxedEnvironment:
 
 
 def render(
-    root: Path, toolkit_requirement: str | None = None, remote: RemoteSpec | None = None
+    root: Path,
+    toolkit_requirement: str | None = None,
+    remote: RemoteSpec | None = None,
+    overrides: Mapping[str, object] | None = None,
 ) -> dict[str, bytes]:
     """Every file of the project at root: {relative path: content}, sorted by path.
 
-    toolkit_requirement is the requirements.txt line for the toolkit (default: this version's pin).
+    toolkit_requirement is the requirements.txt line for the toolkit (default: this version's pin);
+    overrides replace template variables (`toolkit init`: where the DVC root is).
     """
     source = templates_dir() / "project"
     env = _environment(str(source))
     variables = context(root, toolkit_requirement or f"mlops-toolkit=={__version__}", remote)
+    variables.update(overrides or {})
     files: dict[str, bytes] = {}
     for path in sorted(source.rglob("*")):
         rel = path.relative_to(source).as_posix()

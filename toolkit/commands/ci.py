@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from toolkit import actions, proc
@@ -53,8 +52,12 @@ def _run(
     from toolkit import compare, dvc, gates, git, report
     from toolkit.config import load_config
 
-    root = git.find_root(cwd)
+    root = dvc.find_root(cwd)
     config = load_config(root)
+    # Config first: a typo in toolkit.yaml costs seconds, not a training run.
+    gates.validate(config, compare.declared_metrics(root) if config.gates else [])
+    # On a laptop, what the report compares is the working tree: say what is not committed.
+    uncommitted = () if ctx.in_actions else _uncommitted(root)
     if ctx.is_pull_request:
         info(
             f"Pull request #{ctx.pr_number} of {ctx.repository}: "
@@ -72,13 +75,15 @@ def _run(
 
     # dvc.repro folds its own log into a `::group::`; the pipeline never sees the token.
     pipeline_env = proc.child_env(environ)
-    # `dvc dag` only reads dvc.yaml and is most of our own time: draw it while the pipeline runs.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        dag_job = pool.submit(dvc.dag_markdown, root) if config.report.dag else None
-        repro = dvc.repro(root, pull=_use_remote(ctx, root), environ=pipeline_env)
-        dag_md = dag_job.result() if dag_job is not None else None
-    if dag_job is not None and dag_md is None:
-        dag_md = dvc.dag_markdown(root)  # once more, in case it tripped over the running repro
+    repro = dvc.repro(
+        root, pull=_use_remote(ctx, root), environ=pipeline_env, advice=False, all_pipelines=True
+    )
+    if config.report.dag:
+        from toolkit import dag
+
+        dag_md = dag.markdown(root)  # from the parsed dvc.yaml: no `dvc dag` process
+    else:
+        dag_md = None
     info(f"dvc repro: {repro.summary()}")
 
     comparison = compare.compare(
@@ -100,6 +105,7 @@ def _run(
         options=config.report,
         marker_fields=marker_fields,
         repro=repro,
+        uncommitted=uncommitted,
         run_url=ctx.run_url,
         dag_md=dag_md,
         production=(
@@ -169,6 +175,18 @@ def _run(
     if hard_error is not None:
         raise hard_error
     return GATE_FAILED if failed else 0
+
+
+def _uncommitted(root: Path) -> tuple[str, ...]:
+    """Files with changes git has not committed (before the pipeline runs), as `git status` lists them."""
+    done = proc.run(
+        ["git", "status", "--porcelain", "--untracked-files=normal", "--", "."], cwd=root, check=False
+    )
+    if done.returncode != 0:
+        return ()
+    return tuple(
+        line[3:].strip('"') for line in done.stdout.decode(errors="replace").splitlines() if len(line) > 3
+    )
 
 
 def _comment(

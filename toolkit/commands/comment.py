@@ -10,7 +10,9 @@ the open pull request whose head is the run's `owner:branch` at the run's head s
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
 import stat
 import sys
 from collections.abc import Mapping
@@ -29,9 +31,14 @@ MAX_BODY_BYTES = 4 * 1024 * 1024
 def run(*, body_file: Path, pr: int | None, environ: Mapping[str, str], cwd: Path) -> int:
     """Post `body_file` as the PR's sticky report comment (created, updated or left as is)."""
     event = environ.get("GITHUB_EVENT_NAME")
-    ctx = actions.context_from_env(environ, require_supported=pr is None and event != "workflow_run")
+    ctx = _local(
+        actions.context_from_env(environ, require_supported=pr is None and event != "workflow_run"),
+        environ,
+        cwd,
+    )
     if ctx.in_actions and ctx.token:
         actions.mask(ctx.token)
+    _require_token(ctx)  # the token first: nothing else matters without one
     body = _read_body(body_file)
     if event == "workflow_run" and ctx.payload and pr is None:
         source_event = actions._get(ctx.payload, "workflow_run", "event")
@@ -92,16 +99,47 @@ def run(*, body_file: Path, pr: int | None, environ: Mapping[str, str], cwd: Pat
 
 def require_repo_and_token(ctx: actions.RunContext) -> tuple[str, str]:
     """The repository and token to comment with, or a ToolkitError telling what to set."""
+    token = _require_token(ctx)
     if not ctx.repository:
         raise ToolkitError(
-            "GITHUB_REPOSITORY is not set; set it to `owner/name` (GitHub Actions sets it for you)."
+            "GITHUB_REPOSITORY is not set and no `origin` remote names a GitHub repository; set it "
+            "to `owner/name` (GitHub Actions sets it for you)."
         )
+    return ctx.repository, token
+
+
+def _require_token(ctx: actions.RunContext) -> str:
     if not ctx.token:
-        raise GitHubError(
-            "GITHUB_TOKEN is not set; give the step `env: GITHUB_TOKEN: ${{ github.token }}` "
-            "and the job `permissions: pull-requests: write`."
+        where = (
+            "give the step `env: GITHUB_TOKEN: ${{ github.token }}` and the job "
+            "`permissions: pull-requests: write`"
+            if ctx.in_actions
+            else "set GITHUB_TOKEN or GH_TOKEN to a token that may write pull requests (e.g. "
+            "`export GH_TOKEN=$(gh auth token)`)"
         )
-    return ctx.repository, ctx.token
+        raise GitHubError(f"no GitHub token: GITHUB_TOKEN is not set; {where}.")
+    return ctx.token
+
+
+_REMOTE = re.compile(r"^(?:[a-z+]+://(?:[^@/]+@)?[^/]+/|[^@/:]+@[^:/]+:)(?P<repo>[\w.-]+/[\w.-]+?)(?:\.git)?/?$")
+
+
+def _local(ctx: actions.RunContext, environ: Mapping[str, str], cwd: Path) -> actions.RunContext:
+    """Outside Actions: GH_TOKEN (the gh CLI's) when GITHUB_TOKEN is unset, and the repository
+    from the `origin` remote when GITHUB_REPOSITORY is."""
+    token = ctx.token or environ.get("GH_TOKEN") or None
+    repository = ctx.repository
+    if repository is None:
+        from toolkit import git
+
+        try:
+            done = git.run(git.find_root(cwd), "remote", "get-url", "origin")
+        except ToolkitError:
+            done = None
+        if done is not None and done.returncode == 0:
+            found = _REMOTE.match(done.stdout.decode(errors="replace").strip())
+            repository = found["repo"] if found else None
+    return dataclasses.replace(ctx, token=token, repository=repository)
 
 
 def _read_body(body_file: Path) -> str:
@@ -147,9 +185,9 @@ def _configured_report_id(cwd: Path) -> str:
     from toolkit.config import load_config
 
     try:
-        from toolkit.git import find_root
+        from toolkit.dvc import settings_root
 
-        root = find_root(cwd)
+        root = settings_root(cwd)
     except ToolkitError:
         return "default"
     return load_config(root).report.id

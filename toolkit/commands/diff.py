@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import output
-from toolkit.results import Comparison, Entry
+from toolkit.results import Comparison, Entry, Problem
 
 
 def run(
@@ -31,7 +31,7 @@ def run(
     """Compare base and head and print the result; 0 on success (errors raise ToolkitError)."""
     from toolkit.compare import compare
     from toolkit.config import load_config
-    from toolkit.git import find_root
+    from toolkit.dvc import find_root
 
     # A diff allocates tens of thousands of small objects that all live until the end: the
     # cyclic collector's passes over them are pure overhead (~10% at 5,000 keys).
@@ -39,9 +39,10 @@ def run(
     gc.disable()
     try:
         root = find_root(cwd)
-        comparison = compare(root, base, head, environ=environ, config=load_config(root))
-        for problem in comparison.problems:
-            output.warn(problem.message)
+        comparison = compare(root, base, head, environ=environ, config=load_config(root), check_stale=True)
+        if comparison.stale is not None:
+            output.warn(comparison.stale.message())
+        warn_problems(comparison.problems)
         if fmt == "json":
             output.write_line(render_json(comparison, show_all=show_all))
         elif fmt == "md":
@@ -52,6 +53,19 @@ def run(
         if collecting:
             gc.enable()
     return 0
+
+
+def warn_problems(problems: Sequence[Problem]) -> None:
+    """One warning per file and kind of problem, naming every revision it happened at."""
+    groups: dict[tuple[str, str], list[Problem]] = {}
+    for problem in problems:
+        groups.setdefault((problem.path, problem.kind), []).append(problem)
+    for group in sorted(groups.values(), key=lambda g: g[0].path):
+        text = group[0].message
+        others = [p.where for p in group[1:] if p.where]
+        if others:
+            text = f"{text.rstrip('.')} (the same at {', '.join(others)})."
+        output.warn(text)
 
 
 def _finite(value: Any) -> Any:
@@ -67,6 +81,9 @@ def _finite(value: Any) -> Any:
 def render_json(comparison: Comparison, *, show_all: bool = False) -> str:
     """The `--json` document (strict JSON: non-finite numbers become null)."""
     data: dict[str, Any] = comparison.to_json(all=show_all)
+    if comparison.stale is not None:
+        stale = comparison.stale
+        data["stale"] = {"stages": list(stale.stages), "params": list(stale.params), "deps": list(stale.deps)}
     if comparison.problems:
         data["problems"] = [
             {"path": p.path, "revision": p.revision, "kind": p.kind, "message": p.message}
@@ -102,7 +119,9 @@ def format_change(entry: Entry) -> str:
     if entry.diff is not None:
         text = f"{entry.diff:+.6g}"
         if entry.rel is not None:
-            text += f" ({entry.rel * 100:+.2f}%)"
+            from toolkit.metrics import format_percent
+
+            text += f" ({format_percent(entry.rel)})"
         if entry.improved is not None:
             text += " better" if entry.improved else " worse"
         return text

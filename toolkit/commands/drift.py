@@ -23,10 +23,10 @@ DRIFT_EXIT = 3  # like a failed gate
 def load_settings(cwd: Path) -> Config:
     """toolkit.yaml of the repository around `cwd` (or of `cwd` itself outside a repository)."""
     from toolkit.config import load_config
-    from toolkit.git import find_root
+    from toolkit.dvc import settings_root
 
     try:
-        root = find_root(cwd)
+        root = settings_root(cwd)
     except ToolkitError:
         root = cwd
     return load_config(root)

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from toolkit import output
+from toolkit.errors import ToolkitError
 from toolkit.results import GateResult
 
 EXIT_GATE_FAILED = 3
@@ -29,19 +30,33 @@ def format_table(results: Sequence[GateResult]) -> str:
     return "\n".join(lines)
 
 
-def run(*, base: str | None, head: str | None, environ: Mapping[str, str], cwd: Path) -> int:
+def run(
+    *, base: str | None, head: str | None, environ: Mapping[str, str], cwd: Path, allow_stale: bool = False
+) -> int:
     """Print the gates table and a verdict; return 3 when any gate fails, else 0."""
-    from toolkit import compare, gates, git, report
+    from toolkit import compare, gates, report
     from toolkit.config import load_config
+    from toolkit.dvc import find_root
 
-    root = git.find_root(cwd)
+    root = find_root(cwd)
     config = load_config(root)
     if not config.gates:
         output.write_line("No quality gates configured; add `gates:` to toolkit.yaml to set some.")
         return 0
-    comparison = compare.compare(root, base, head, environ=environ, config=config, with_plots=False)
-    for problem in comparison.problems:  # a gate on an unreadable file fails; say why up front
-        output.warn(problem.message)
+    comparison = compare.compare(
+        root, base, head, environ=environ, config=config, with_plots=False, check_stale=True
+    )
+    if comparison.stale is not None:
+        if not allow_stale:
+            # Gates on results the pipeline no longer produces would pass (or fail) the wrong thing.
+            raise ToolkitError(
+                f"{comparison.stale.message().rstrip('.')}; the gates were not evaluated "
+                "(pass --allow-stale to evaluate them anyway)."
+            )
+        output.warn(comparison.stale.message())
+    from toolkit.commands.diff import warn_problems
+
+    warn_problems(comparison.problems)  # a gate on an unreadable file fails; say why up front
     results = gates.evaluate(config, comparison)
     output.write_line(format_table(results))
     failed = gates.failed(results)

@@ -46,10 +46,11 @@ def run(
 ) -> int:
     """Run the mode the options ask for; 3 with --fail-on-drift when the report alerts."""
     from toolkit.config import load_config
+    from toolkit.dvc import settings_root
     from toolkit.git import find_root
 
     root = find_root(cwd)
-    config = load_config(root)
+    config = load_config(settings_root(cwd))
     if open_pr is not None:
         return _open_pr(root, open_pr, body_file, environ)
     if from_report is not None:

@@ -36,6 +36,7 @@ def run(
 
     spec = remotes.parse(remote_url, endpoint_url, region) if remote_url is not None else None
     toolkit = requirement.resolve(toolkit_requirement)
+    _point_to_init(cwd / path)
     made = scaffold.create(
         path, force=force, git=not no_git, environ=environ, cwd=cwd, toolkit_requirement=toolkit.spec,
         remote=spec,
@@ -91,3 +92,22 @@ def run(
         "(toolkit.yaml)."
     )
     return 0
+
+
+def _point_to_init(path: Path) -> None:
+    """Warn when PATH is inside an existing git repo: adopting it is `toolkit init`'s job."""
+    from toolkit.errors import ToolkitError
+    from toolkit.git import find_root
+
+    existing = path if path.is_dir() else path.parent
+    while not existing.is_dir() and existing != existing.parent:
+        existing = existing.parent
+    try:
+        top = find_root(existing)
+    except ToolkitError:
+        return
+    output.warn(
+        f"{path} is inside the existing git repository {top}; to add the CI workflows and "
+        f"toolkit.yaml to a DVC project there, run `toolkit init {shlex.quote(str(top))}` instead. "
+        "Scaffolding a new project anyway."
+    )

@@ -12,20 +12,26 @@ def run(
     *, base: str | None, head: str | None, output: Path | None, environ: Mapping[str, str], cwd: Path
 ) -> int:
     """Compare base and head, evaluate the gates and print the report (exit 0 even if gates fail)."""
-    from toolkit import actions, compare, gates, git, report
+    from toolkit import actions, compare, gates, report
     from toolkit.config import load_config
+    from toolkit.dvc import find_root as dvc_root
 
-    root = git.find_root(cwd)
+    root = dvc_root(cwd)
     config = load_config(root)
     comparison = compare.compare(
-        root, base, head, environ=environ, config=config, with_plots=config.report.plots
+        root, base, head, environ=environ, config=config, with_plots=config.report.plots,
+        check_stale=True,
     )
+    if comparison.stale is not None:
+        from toolkit.output import warn
+
+        warn(comparison.stale.message())
     results = gates.evaluate(config, comparison)
     dag_md = None
     if config.report.dag:
-        from toolkit import dvc
+        from toolkit import dag
 
-        dag_md = dvc.dag_markdown(root)
+        dag_md = dag.markdown(root)  # from the parsed dvc.yaml: no `dvc dag` process
     fields = {
         name: rev.sha for name, rev in (("base", comparison.base), ("head", comparison.head)) if rev.sha
     }
@@ -43,7 +49,12 @@ def run(
         ),
     )
     if output is not None:
+        # -o FILE: the report goes to the file only (as `dvc ... -o` does), not both.
         report.save(output, body)
+        from toolkit.output import info
+
+        info(f"Report written to {output}")
+        return 0
     _print(body)
     return 0
 

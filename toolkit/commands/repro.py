@@ -24,6 +24,9 @@ def find_pipeline_root(cwd: Path) -> Path:
 def run(*, pull: bool, push: bool, environ: Mapping[str, str], cwd: Path) -> int:
     """Reproduce the pipeline and print which stages ran and which were up to date."""
     root = find_pipeline_root(cwd)
-    result = dvc.repro(root, pull=pull, push=push, environ=environ)
+    # At the DVC root, every dvc.yaml of the project (as `toolkit ci` does); in a subfolder with
+    # its own dvc.yaml, that pipeline (as `dvc repro` there).
+    whole = (root / ".dvc").is_dir()
+    result = dvc.repro(root, pull=pull, push=push, environ=environ, all_pipelines=whole)
     output.write_line(f"Reproduced {root}: {result.summary()}.")
     return 0
