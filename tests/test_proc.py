@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -86,27 +86,45 @@ def test_a_signal_ends_dvc_repro_and_its_stage(tmp_path: Path, sig: signal.Signa
     assert (repo / "out.txt").read_text() == "done"
 
 
+def _peek_before_and_after_harden(unprivileged: bool) -> tuple[int, int]:
+    """In a fork of this very process: read our own /proc environ, harden, read it again.
+
+    Forked, not a new `python -c`: the child is this interpreter with `toolkit` already imported,
+    so it cannot pick up another interpreter or lose the package to a path it may not read.
+    """
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report two exit codes through the pipe, never return into pytest
+        code = 1
+        try:
+            os.close(read)
+            if unprivileged:
+                # The pipeline runs as the job's user, not root (root reads any /proc entry).
+                os.setgroups([])
+                os.setresgid(65534, 65534, 65534)
+                os.setresuid(65534, 65534, 65534)
+                # Changing uid made this process undumpable (fs.suid_dumpable); an exec'd stage
+                # process starts dumpable, so start from there.
+                ctypes.CDLL(None, use_errno=True).prctl(4, 1, 0, 0, 0)
+            peek = ["cat", f"/proc/{os.getpid()}/environ"]
+            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "GITHUB_TOKEN": "x"}
+            before = subprocess.run(peek, capture_output=True, env=env, cwd="/").returncode
+            proc.harden()
+            after = subprocess.run(peek, capture_output=True, env=env, cwd="/").returncode
+            os.write(write, f"{before} {after}".encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    with os.fdopen(read, "rb") as fh:
+        out = fh.read().decode()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, f"the forked check failed (printed {out!r})"
+    before, after = (int(x) for x in out.split())
+    return before, after
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="harden() uses Linux's prctl")
 def test_harden_hides_the_environment_from_children() -> None:
     # A pipeline stage reading /proc/<toolkit pid>/environ would find the token there.
-    script = textwrap.dedent(
-        f"""\
-        import os, subprocess, sys
-        sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})
-        from toolkit import proc
-        peek = ["cat", f"/proc/{{os.getpid()}}/environ"]
-        before = subprocess.run(peek, capture_output=True).returncode
-        proc.harden()
-        after = subprocess.run(peek, capture_output=True).returncode
-        print(before, after)
-        """
-    )
-    cmd = [sys.executable, "-c", script]
-    if os.getuid() == 0:
-        # root may read any process; the pipeline runs as the job's user, so test as one.
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("running as root without setpriv: cannot test as an unprivileged user")
-        cmd = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
-    env = {**os.environ, "GITHUB_TOKEN": "x"}
-    done = subprocess.run(cmd, capture_output=True, text=True, cwd="/", env=env)
-    assert done.stdout.split() == ["0", "1"], done.stderr
+    assert _peek_before_and_after_harden(unprivileged=os.getuid() == 0) == (0, 1)
