@@ -233,3 +233,65 @@ def build_templated(path: Path) -> None:
     dvc(path, "repro", "-q")
     commit_all(path, "v2")
     git(path, "checkout", "-q", "main")
+
+
+NON_FINITE_DVC_YAML = """\
+stages:
+  train:
+    cmd: python gen.py spec.json
+    deps:
+      - spec.json
+    params:
+      - lr
+      - sched
+      - conf.toml:
+          - decay
+          - floor
+    metrics:
+      - eval/metrics.json:
+          cache: false
+      - eval/scores.yaml:
+          cache: false
+      - eval/stats.toml:
+          cache: false
+"""
+
+
+def _non_finite(json_text: str, yaml_text: str, toml_text: str, params: str, conf: str) -> dict[str, str]:
+    spec = {"eval/metrics.json": json_text, "eval/scores.yaml": yaml_text, "eval/stats.toml": toml_text}
+    return {"spec.json": json.dumps(spec), "params.yaml": params, "conf.toml": conf}
+
+
+# NaN and infinities as each format writes them: a diverged run, statistics of a column with
+# missing values. Each key changes between finite and not finite, or stays not finite.
+NON_FINITE_MAIN = _non_finite(
+    '{"roc_auc": 0.91, "loss": 0.3, "gap": -Infinity, "mean": NaN, "steps": 10, "big": 1e308,'
+    ' "same_inf": Infinity, "per_class": {"a": NaN, "b": 0.5}}',
+    "f1: .nan\nrmse: 1.5\nlow: -.inf\nhigh: .inf\ncount: 3\nsame_nan: .NaN\n",
+    "mean = nan\nstd = 0.25\nmin = -inf\nmax = inf\nn = 7\n",
+    "lr: .nan\nsched:\n  warmup: .inf\n  gamma: 0.5\n",
+    "decay = 0.1\nfloor = -inf\n",
+)
+NON_FINITE_FEATURE = _non_finite(
+    '{"roc_auc": NaN, "loss": Infinity, "gap": 1.0, "mean": 0.5, "steps": NaN, "big": Infinity,'
+    ' "same_inf": Infinity, "per_class": {"a": -Infinity, "b": NaN}}',
+    "f1: 0.8\nrmse: .inf\nlow: 2\nhigh: -.inf\ncount: .nan\nsame_nan: .nan\n",
+    "mean = 1.5\nstd = nan\nmin = 0\nmax = -inf\nn = +inf\n",
+    "lr: 0.01\nsched:\n  warmup: 5\n  gamma: .nan\n",
+    "decay = nan\nfloor = 0.0\n",
+)
+
+
+def build_non_finite(path: Path) -> None:
+    """A DVC repo whose metrics and params hold NaN/inf/-inf (JSON, YAML, TOML): `main`, `feature`."""
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q", "-b", "main")
+    dvc(path, "init", "-q")
+    write_files(path, {"gen.py": GEN, "dvc.yaml": NON_FINITE_DVC_YAML, **NON_FINITE_MAIN})
+    dvc(path, "repro", "-q")
+    commit_all(path, "a run with NaN statistics")
+    git(path, "checkout", "-q", "-b", "feature")
+    write_files(path, NON_FINITE_FEATURE)
+    dvc(path, "repro", "-q")
+    commit_all(path, "a diverged run")
+    git(path, "checkout", "-q", "main")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -160,18 +161,40 @@ def test_missing_file_is_a_warning_and_in_json(repo: Path) -> None:
     assert data["problems"][0]["kind"] == "missing" and data["problems"][0]["revision"] == "workspace"
 
 
-def test_json_is_strict_with_nan_and_infinity(repo: Path) -> None:
-    write_files(repo, {"eval/metrics.json": '{"acc": NaN, "loss": Infinity}'})
-    out = _diff("--json").stdout
-    assert "NaN" not in out and "Infinity" not in out
-    data = json.loads(out, parse_constant=lambda c: pytest.fail(f"non-standard token {c}"))
-    assert data["metrics"]["eval/metrics.json"]["acc"] == {
-        "old": 0.8,
-        "new": None,
-        "diff": None,
-        "status": "modified",
-        "direction": "higher",
-    }
+@pytest.mark.parametrize(
+    ("name", "text", "acc"),
+    [
+        ("eval/metrics.json", '{"acc": NaN, "loss": Infinity, "gap": -Infinity, "l": [1, NaN]}', "NaN"),
+        ("eval/metrics.yaml", "acc: .nan\nloss: .inf\ngap: -.inf\nl: [1, .NaN]\n", "acc: .nan"),
+        ("eval/metrics.toml", "acc = nan\nloss = inf\ngap = -inf\nl = [1, nan]\n", "acc = nan"),
+    ],
+)
+def test_nan_and_infinity_are_shown_as_such_never_as_none(
+    repo: Path, name: str, text: str, acc: str
+) -> None:
+    write_files(repo, {"dvc.yaml": DVC_YAML.replace("eval/extra.yaml", name), name: text})
+    commit_all(repo, "a diverged run")
+    recovered = acc.replace(".nan", "0.5").replace("nan", "0.5").replace("NaN", "0.5")
+    write_files(repo, {name: text.replace(acc, recovered, 1)})  # acc recovers
+    commit_all(repo, "recovered")
+    base_head = ("--base", "HEAD~1", "--head", "HEAD")
+    out = _diff("--json", *base_head, "--all").stdout
+    # DVC's tokens, as `dvc metrics diff --json` prints them (test_diff_differential compares).
+    assert '"old": NaN, "new": 0.5, "diff": NaN' in out and "null" not in out
+    data = json.loads(out)["metrics"][name]
+    assert math.isnan(data["loss"].pop("diff"))  # inf - inf, as DVC computes it
+    assert data["loss"] == {"old": math.inf, "new": math.inf, "status": "unchanged", "direction": "lower"}
+    assert data["gap"]["new"] == -math.inf
+    assert data["acc"]["status"] == "modified" and data["acc"]["improved"] is True  # no longer NaN
+
+    for args in ((), ("--md",)):
+        shown = _diff(*base_head, "--all", *args).stdout
+        assert "None" not in shown and "null" not in shown and "nan" not in shown, shown
+        for cell in ("NaN", "inf", "-inf", "1, NaN"):  # the list cell too
+            assert cell in shown, (cell, shown)
+    table = _diff(*base_head).stdout
+    row = next(line for line in table.splitlines() if " acc " in line)
+    assert row.split()[2:] == ["NaN", "0.5", "NaN", "better"]  # base, head and the change
 
 
 def _toolkit(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

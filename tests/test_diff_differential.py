@@ -1,14 +1,14 @@
 """Differential tests: `toolkit diff --json` against the real `dvc metrics diff` / `dvc params diff`.
 
-On every key DVC reports, our `old`/`new`/`diff` must equal DVC's; every key only one side
-reports must be one of the documented differences (see toolkit/metrics.py): lists and null
-leaves kept, bools without a numeric diff, NaN -> NaN unchanged, non-finite numbers as null.
+On every key DVC reports, our `old`/`new`/`diff` must equal DVC's, NaN and infinities down to the
+JSON tokens DVC prints (`NaN`, `Infinity`, `-Infinity`); every key only one side reports must be
+one of the documented differences (see toolkit/metrics.py): lists and null leaves kept, bools
+without a numeric diff, NaN -> NaN unchanged.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -27,18 +27,24 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+class Token(str):
+    """A NaN/Infinity/-Infinity token, kept as the text printed: equal only to the same token."""
+
+
+def loads(text: str) -> Any:
+    """JSON with DVC's non-finite tokens kept as Token (so NaN equals NaN, and the text is checked)."""
+    return json.loads(text, parse_constant=Token)
+
+
 def _toolkit(repo: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> dict[str, Any]:
     monkeypatch.chdir(repo)
     result = CliRunner().invoke(cli, ["diff", *args, "--json"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+    return loads(result.stdout)  # type: ignore[no-any-return]
 
 
-def _norm(value: Any) -> Any:
-    """DVC prints NaN/Infinity tokens; our strict JSON prints null for them."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+def _dvc(repo: Path, *args: str) -> Any:
+    return loads(diff_repos.dvc(repo, *args, "--json").stdout or "{}")
 
 
 def _is_gap(ours: dict[str, Any] | None, theirs: dict[str, Any] | None) -> bool:
@@ -48,12 +54,12 @@ def _is_gap(ours: dict[str, Any] | None, theirs: dict[str, Any] | None) -> bool:
         values = (ours.get("old"), ours.get("new"))
         return (
             any(isinstance(v, list) for v in values)  # DVC drops list metrics
-            or values == (None, None)  # null leaves (and NaN, printed null) dropped by DVC
+            or values == (None, None)  # null leaves dropped by DVC
             or any(isinstance(v, bool) for v in values)  # True == 1 for DVC
         )
     old, new = theirs.get("old"), theirs.get("new")
     if ours is None:  # DVC reports it, we do not: NaN -> NaN is unchanged for us
-        return any(isinstance(v, float) and math.isnan(v) for v in (old, new))
+        return old == new == "NaN"
     if isinstance(old, bool) or isinstance(new, bool):
         # Bools are not numbers for us: same old/new, no diff.
         return ours["old"] == old and ours["new"] == new and "diff" not in ours
@@ -72,8 +78,8 @@ def assert_matches_dvc(ours: dict[str, Any], theirs: dict[str, Any]) -> None:
                 if _is_gap(mine, dvcs):
                     continue
                 for field in ("old", "new", "diff"):
-                    assert _norm(dvcs.get(field)) == mine.get(field), (path, key, field, mine, dvcs)
-                    if field in dvcs and _norm(dvcs[field]) is not None:
+                    assert dvcs.get(field) == mine.get(field), (path, key, field, mine, dvcs)
+                    if field in dvcs:
                         assert type(dvcs[field]) is type(mine[field]), (path, key, field)
                 checked += 1
             else:
@@ -85,8 +91,8 @@ def assert_matches_dvc(ours: dict[str, Any], theirs: dict[str, Any]) -> None:
 def test_metrics_and_params_match_dvc(repo: Path, monkeypatch: pytest.MonkeyPatch, a: str, b: str) -> None:
     ours = _toolkit(repo, monkeypatch, "--base", a, "--head", b)
     assert "problems" not in ours
-    assert_matches_dvc(ours["metrics"], diff_repos.dvc_json(repo, "metrics", "diff", a, b))
-    assert_matches_dvc(ours["params"], diff_repos.dvc_json(repo, "params", "diff", a, b))
+    assert_matches_dvc(ours["metrics"], _dvc(repo, "metrics", "diff", a, b))
+    assert_matches_dvc(ours["params"], _dvc(repo, "params", "diff", a, b))
 
     # The cases the issue lists are really there (a test that cannot fail is a defect).
     metrics = ours["metrics"]
@@ -104,15 +110,15 @@ def test_metrics_and_params_match_dvc(repo: Path, monkeypatch: pytest.MonkeyPatc
 
 def test_documented_differences_are_real(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ours = _toolkit(repo, monkeypatch, "--base", "main", "--head", "feature")["metrics"]
-    theirs = diff_repos.dvc_json(repo, "metrics", "diff", "main", "feature")
+    theirs = _dvc(repo, "metrics", "diff", "main", "feature")
     mine = ours["eval/metrics.json"]
     dvcs = theirs["eval/metrics.json"]
     assert mine["lst"] == {"old": [1, 2], "new": [1, 3], "status": "modified"}
     assert "lst" not in dvcs  # DVC drops lists
     assert mine["flag"]["old"] is True and "diff" not in mine["flag"]
     assert dvcs["flag"]["diff"] == -1  # DVC subtracts bools
-    assert "nan" not in mine and math.isnan(dvcs["nan"]["old"])  # NaN -> NaN: unchanged for us
-    assert mine["inf"]["old"] is None and dvcs["inf"]["old"] == math.inf
+    assert "nan" not in mine and dvcs["nan"]["old"] == "NaN"  # NaN -> NaN: unchanged for us
+    assert mine["inf"]["old"] == dvcs["inf"]["old"] == "Infinity"  # as DVC prints it
     # int 1 -> float 1.0 is unchanged for both.
     assert "int_to_float" not in mine and "int_to_float" not in dvcs
 
@@ -122,7 +128,7 @@ def test_all_and_workspace_match_dvc(repo: Path, monkeypatch: pytest.MonkeyPatch
     write_files(repo, {"top.yaml": "a: 5\nb:\n  c: 2\n  d: text\nlr_e: 1e-3\nfresh: 0.5\n"})
     try:
         ours = _toolkit(repo, monkeypatch, "--base", "main", "--all")
-        theirs = diff_repos.dvc_json(repo, "metrics", "diff", "main", "--all")
+        theirs = _dvc(repo, "metrics", "diff", "main", "--all")
         assert ours["metrics"]["top.yaml"]["a"] == {
             "old": 1,
             "new": 5,
@@ -133,7 +139,7 @@ def test_all_and_workspace_match_dvc(repo: Path, monkeypatch: pytest.MonkeyPatch
         assert ours["metrics"]["eval/metrics.json"]["acc"]["direction"] == "higher"
         assert ours["metrics"]["top.yaml"]["b.c"]["status"] == "unchanged"
         assert_matches_dvc(ours["metrics"], theirs)
-        assert_matches_dvc(ours["params"], diff_repos.dvc_json(repo, "params", "diff", "main", "--all"))
+        assert_matches_dvc(ours["params"], _dvc(repo, "params", "diff", "main", "--all"))
     finally:
         git(repo, "checkout", "--", "top.yaml")
 
@@ -144,8 +150,8 @@ def test_templated_pipeline_matches_dvc(tmp_path: Path, monkeypatch: pytest.Monk
     diff_repos.build_templated(repo)
     ours = _toolkit(repo, monkeypatch, "--base", "main", "--head", "feature", "--all")
     assert "problems" not in ours
-    theirs_m = diff_repos.dvc_json(repo, "metrics", "diff", "main", "feature", "--all")
-    theirs_p = diff_repos.dvc_json(repo, "params", "diff", "main", "feature", "--all")
+    theirs_m = _dvc(repo, "metrics", "diff", "main", "feature", "--all")
+    theirs_p = _dvc(repo, "params", "diff", "main", "feature", "--all")
     assert_matches_dvc(ours["metrics"], theirs_m)
     assert_matches_dvc(ours["params"], theirs_p)
     assert ours["metrics"]["out/rf.json"]["score"]["diff"] == 0.6 - 0.5
@@ -159,3 +165,40 @@ def test_templated_pipeline_matches_dvc(tmp_path: Path, monkeypatch: pytest.Monk
         "paths.out",
     }
     assert set(ours["params"]) == {"params.yaml", "cfg.yaml"}
+
+
+@pytest.fixture(scope="module")
+def non_finite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("non-finite") / "repo"
+    diff_repos.build_non_finite(path)
+    return path
+
+
+@pytest.mark.parametrize(("a", "b"), [("main", "feature"), ("feature", "main")])
+@pytest.mark.parametrize("all_keys", [False, True])
+def test_nan_and_infinity_match_dvc_token_for_token(
+    non_finite: Path, monkeypatch: pytest.MonkeyPatch, a: str, b: str, all_keys: bool
+) -> None:
+    """JSON, YAML and TOML files whose values turn NaN/inf/-inf, or stop being so: DVC's JSON."""
+    extra = ("--all",) if all_keys else ()
+    ours = _toolkit(non_finite, monkeypatch, "--base", a, "--head", b, *extra)
+    assert "problems" not in ours
+    for section in ("metrics", "params"):
+        theirs = _dvc(non_finite, section, "diff", a, b, *extra)
+        assert_matches_dvc(ours[section], theirs)
+        # Every key DVC reports is compared (nothing skipped as a "gap" but NaN -> NaN).
+        for path, keys in theirs.items():
+            for key, entry in keys.items():
+                assert key in ours[section][path] or entry["old"] == entry["new"] == "NaN", (path, key)
+
+    metrics = ours["metrics"]
+    if a == "main":  # a diverged run: 0.91 -> NaN, printed as DVC prints it
+        turned = metrics["eval/metrics.json"]["roc_auc"]
+        assert (turned["old"], turned["new"], turned["diff"]) == (0.91, "NaN", "NaN")
+        assert turned["improved"] is False
+        assert metrics["eval/metrics.json"]["loss"]["new"] == "Infinity"
+        assert metrics["eval/stats.toml"]["max"]["new"] == "-Infinity"
+        assert metrics["eval/scores.yaml"]["f1"]["old"] == "NaN"
+        assert ours["params"]["params.yaml"]["sched.warmup"]["diff"] == "-Infinity"
+    assert ("same_inf" in metrics["eval/metrics.json"]) is all_keys  # inf -> inf is unchanged
+    assert ("same_nan" in metrics["eval/scores.yaml"]) is all_keys  # NaN -> NaN too (DVC: modified)

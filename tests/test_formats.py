@@ -109,6 +109,46 @@ def test_non_finite_numbers_parse(path: str, data: bytes, expected: object) -> N
     assert value["d"] == 1
 
 
+HUGE = "9" * 5000
+ONES = "1" * 9000
+SPACED = "9_" * 4999 + "9"
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "digits"),
+    [
+        ("m.json", f'{{"a": 1, "b": -{HUGE}}}', "5,000"),
+        ("m.json", f'{{"text": "{ONES}", "b": {HUGE}}}', "5,000"),  # the token, not a string
+        ("m.yaml", f"a: 1\nb: {HUGE}\n", "5,000"),
+        ("m.yaml", f"a: {{b: [1, +{HUGE}]}}\n", "5,000"),  # the full parser
+        ("m.yaml", f"a: '{ONES}'\nb: {HUGE}\n", "5,000"),  # the token itself, not the file
+        ("m.toml", f"a = 1\nb = {SPACED}\n", "5,000"),  # TOML underscores are no digits
+    ],
+)
+def test_an_integer_beyond_pythons_digit_limit_is_named_by_its_length(
+    path: str, text: str, digits: str
+) -> None:
+    with pytest.raises(MetricsFileError) as caught:
+        formats.parse(path, text.encode(), "main")
+    assert f"{path} at main holds an integer of {digits} digits (Python reads no more than 4,300" in (
+        caught.value.message
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("when: 2021-13-45\n", "ValueError: month must be in 1..12"),  # a date that does not exist
+        (f"when: 2021-02-30\nnote: '{ONES}'\n", "ValueError: day is out of range"),
+    ],
+)
+def test_other_values_python_refuses_are_not_called_integers(text: str, needle: str) -> None:
+    with pytest.raises(MetricsFileError) as caught:
+        formats.parse("p.yaml", text.encode(), "main")
+    assert "refuses to read" in caught.value.message and needle in caught.value.message
+    assert "digits" not in caught.value.message
+
+
 def test_utf8_bom_is_accepted() -> None:
     assert formats.parse("m.json", b'\xef\xbb\xbf{"a": 1}', "main") == {"a": 1}
 

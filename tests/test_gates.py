@@ -138,6 +138,49 @@ def test_non_numeric_or_nan_head_fails(head: Any) -> None:
     assert "not a number" in r.reason or "nan" in r.reason.lower()
 
 
+NON_FINITE = [math.nan, math.inf, -math.inf]
+ALL_RULES = [{"min": 0.5}, {"max": 0.99}, {"max_drop": 0.01}, {"max_drop_pct": 5}]
+
+
+@pytest.mark.parametrize("head", NON_FINITE)
+@pytest.mark.parametrize("base", [0.9, None, *NON_FINITE])
+@pytest.mark.parametrize("rule", ALL_RULES)
+@pytest.mark.parametrize("key", ["roc_auc", "loss"])  # higher and lower is better
+def test_a_non_finite_head_fails_every_rule_saying_why(
+    key: str, rule: dict[str, float], base: Any, head: float
+) -> None:
+    r = one({"metric": key, **rule}, comparison({key: (base, head)}))
+    assert not r.passed and not r.warning
+    shown = "NaN" if math.isnan(head) else "inf" if head > 0 else "-inf"
+    assert r.reason == (
+        f"{key} is {shown} at the head: a diverged or broken run cannot pass `{r.rule}`"
+    )
+
+
+@pytest.mark.parametrize("base", NON_FINITE)
+@pytest.mark.parametrize("rule", [{"max_drop": 0.01}, {"max_drop_pct": 5}])
+def test_drop_against_a_non_finite_base_passes_unchecked_and_says_so(
+    rule: dict[str, float], base: float
+) -> None:
+    """A base run that diverged: no drop can be measured, and the head that fixes it may merge."""
+    r = one({"metric": "roc_auc", **rule}, comparison({"roc_auc": (base, 0.8)}))
+    assert r.passed and r.warning
+    shown = "NaN" if math.isnan(base) else "inf" if base > 0 else "-inf"
+    assert f"roc_auc is {shown} at the base" in r.reason
+    assert "cannot be computed" in r.reason and "0.8" in r.reason
+    # The absolute rules judge the head alone: no warning, the usual verdict.
+    floor = one({"metric": "roc_auc", "min": 0.9}, comparison({"roc_auc": (base, 0.8)}))
+    assert not floor.passed and not floor.warning and "below the minimum" in floor.reason
+
+
+def test_finite_values_give_no_warning() -> None:
+    results = evaluate(
+        config({"metric": "acc", "min": 0.5, "max": 1, "max_drop": 0.1, "max_drop_pct": 50}),
+        comparison({"acc": (0.9, 0.85)}),
+    )
+    assert [r.passed for r in results] == [True] * 4 and not any(r.warning for r in results)
+
+
 def test_metric_removed_at_head_fails() -> None:
     r = one({"metric": "acc", "max_drop": 1}, comparison({"acc": (0.9, None)}))
     assert not r.passed and "missing at head" in r.reason
@@ -228,3 +271,47 @@ def test_unknown_metric_mentions_unreadable_files() -> None:
     comp = comparison({"acc": (0.9, 0.9)}, problems=[problem])
     with pytest.raises(GateError, match=r"could not be read, e\.g\. eval/cached\.json"):
         evaluate(config({"metric": "roc_auc", "min": 0}), comp)
+
+
+def test_gates_command_fails_a_diverged_run_and_warns_on_a_diverged_base(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from tests.gitrepo import commit_all, make_repo, write_files
+    from toolkit.cli import cli
+
+    repo = make_repo(
+        tmp_path / "repo",
+        {
+            "dvc.yaml": "metrics:\n  - eval/metrics.json\n",
+            "toolkit.yaml": "gates:\n  - metric: roc_auc\n    min: 0.5\n    max_drop: 0.01\n",
+            "eval/metrics.json": '{"roc_auc": 0.9}',
+        },
+    )
+    monkeypatch.chdir(repo)
+    write_files(repo, {"eval/metrics.json": '{"roc_auc": NaN}'})
+    commit_all(repo, "a diverged run")
+
+    def gates() -> Any:
+        return CliRunner().invoke(cli, ["gates", "--base", "HEAD~1", "--head", "HEAD"])
+
+    result = gates()
+    assert result.exit_code == 3, result.output
+    lines = result.stdout.splitlines()
+    assert lines[1].split() == ["roc_auc", "min", "0.5", "0.9", "NaN", "FAIL"]
+    assert (
+        "FAIL: roc_auc is NaN at the head: a diverged or broken run cannot pass `max_drop 0.01` "
+        "(toolkit.yaml line 2)" in lines
+    )
+    assert "None" not in result.output and "nan" not in result.output
+
+    write_files(repo, {"eval/metrics.json": '{"roc_auc": 0.85}'})
+    commit_all(repo, "fixed")
+    result = gates()
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[2].split() == ["roc_auc", "max_drop", "0.01", "NaN", "0.85", "pass"]
+    assert (
+        "Warning: roc_auc is NaN at the base, so `max_drop 0.01` cannot be computed against it; it "
+        "passes unchecked (the head is 0.85) (toolkit.yaml line 2)" in result.stderr
+    )

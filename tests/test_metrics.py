@@ -131,3 +131,29 @@ def test_one_percent_format_everywhere() -> None:
     ]
     (entry,) = diff_file("m.json", {"acc": 0.8}, {"acc": 0.9}, direction_for=lambda p, k: "higher")
     assert format_rel(entry) == "+12.5%" and "(+12.5%)" in format_change(entry)
+
+
+def test_nan_turning_up_is_worse_and_going_away_better() -> None:
+    higher = {"acc": "higher", "loss": "lower"}
+    old = {"acc": 0.9, "loss": math.nan, "both": math.nan, "inf": math.inf}
+    new = {"acc": math.nan, "loss": 0.3, "both": math.nan, "inf": math.inf}
+    e = _by_key(metrics.diff_file("m.json", old, new, direction_for=lambda p, k: higher.get(k, "higher")))
+    assert e["acc"].improved is False and math.isnan(e["acc"].diff)  # diverged: worse, whichever way
+    assert e["loss"].improved is True  # recovered
+    assert e["both"].improved is None and e["both"].status == "unchanged"
+    assert e["inf"].improved is None and e["inf"].status == "unchanged"  # inf - inf is NaN
+
+
+def test_one_formatter_for_numbers_that_are_not_finite() -> None:
+    assert [metrics.format_number(v) for v in (math.nan, math.inf, -math.inf, 2.0, 0.1234567, 7)] == [
+        "NaN", "inf", "-inf", "2", "0.123457", "7"
+    ]
+    assert [metrics.format_value(v) for v in (math.nan, -math.inf, None, [1, math.nan], {"a": math.inf})] == [
+        "NaN", "-inf", "-", "[1, NaN]", '{"a": Infinity}'
+    ]
+    assert [metrics.format_signed(v) for v in (math.nan, math.inf, -math.inf, 0.5, -2)] == [
+        "NaN", "+inf", "-inf", "+0.5", "-2"
+    ]
+    assert [metrics.is_finite_number(v) for v in (1, 1.5, True, math.nan, math.inf, "1", None)] == [
+        True, True, False, False, False, False, False
+    ]

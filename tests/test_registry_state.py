@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -159,31 +160,81 @@ def test_for_each_ref_output_with_multiline_messages() -> None:
     assert found.counters == {"churn": 2}
 
 
-def test_rollback_twice_goes_back_and_forth_as_gto_reads_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    repo = artifact_repo(tmp_path / "repo")
-    clock = Clock(monkeypatch)
+def _prod(repo: Path, monkeypatch: pytest.MonkeyPatch) -> object:
+    """The version in prod, by our reading, checked to be gto's."""
+    shown = _ours(repo, monkeypatch, "show")
+    assert shown == gto_json(repo, "show")
+    return shown["churn"]["stage"]["prod"]  # type: ignore[index]
+
+
+def _three_in_prod(repo: Path, monkeypatch: pytest.MonkeyPatch, clock: Clock) -> None:
+    """churn v1.0.0 -> v2.0.0 -> v3.0.0 promoted to prod, one commit each."""
     for text, version in (("one", "v1.0.0"), ("two", "v2.0.0"), ("three", "v3.0.0")):
         if text != "one":
             new_commit(repo, text)
         clock.tick()
         assert toolkit(repo, monkeypatch, "model", "register", "churn", "--version", version)[0] == 0
         clock.tick()
-        assert (
-            toolkit(repo, monkeypatch, "model", "promote", "churn", "--version", version, "--stage", "prod")[
-                0
-            ]
-            == 0
+        code, out, err = toolkit(
+            repo, monkeypatch, "model", "promote", "churn", "--version", version, "--stage", "prod"
         )
-    expected = ["v2.0.0", "v3.0.0", "v2.0.0"]
-    for version in expected:
-        clock.tick()
-        code, _, err = toolkit(
-            repo, monkeypatch, "model", "rollback", "churn", "--stage", "prod", "--reason", "r"
-        )
-        assert code == 0, err
-        shown = _ours(repo, monkeypatch, "show")
-        assert shown["churn"]["stage"]["prod"] == version  # type: ignore[index]
-        assert shown == gto_json(repo, "show")
-    _same_history(repo, monkeypatch, "churn")
+        assert code == 0, out + err
+
+
+def _rollback(repo: Path, monkeypatch: pytest.MonkeyPatch, clock: Clock) -> tuple[int, str, str]:
+    clock.tick()
+    return toolkit(repo, monkeypatch, "model", "rollback", "churn", "--stage", "prod", "--reason", "r")
+
+
+def test_rollback_walks_back_through_the_stage_history_as_gto_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = artifact_repo(tmp_path / "repo")
+    clock = Clock(monkeypatch)
+    _three_in_prod(repo, monkeypatch, clock)
+    clock.tick()
+    assert (
+        toolkit(repo, monkeypatch, "model", "promote", "churn", "--version", "v2.0.0", "--stage", "dev")[0]
+        == 0
+    )
+    for expected in ("v2.0.0", "v1.0.0"):  # never back to the version just rolled away from
+        code, out, err = _rollback(repo, monkeypatch, clock)
+        assert code == 0, out + err
+        assert _prod(repo, monkeypatch) == expected
+    before = git(repo, "tag", "-l")
+    code, out, err = _rollback(repo, monkeypatch, clock)
+    assert code == 1 and out == ""
+    assert err.startswith("Error: nothing left to roll back to in stage prod: the versions that held it ")
+    assert "before v1.0.0 (v2.0.0, v3.0.0) were rolled back from" in err
+    assert git(repo, "tag", "-l") == before  # nothing written
+    assert _prod(repo, monkeypatch) == "v1.0.0"
+    # Another stage keeps its own history: dev was never touched.
+    assert _ours(repo, monkeypatch, "show")["churn"]["stage"]["dev"] == "v2.0.0"  # type: ignore[index]
+
+    # A promotion starts the walk again; a version rolled back from stays out until promoted again.
+    clock.tick()
+    code, _, err = toolkit(
+        repo, monkeypatch, "model", "promote", "churn", "--version", "v3.0.0", "--stage", "prod"
+    )
+    assert code == 0, err
+    assert _prod(repo, monkeypatch) == "v3.0.0"
+    code, out, _ = _rollback(repo, monkeypatch, clock)
+    assert code == 0 and "v3.0.0 -> v1.0.0" in out  # not v2.0.0, rolled back from before
+    assert _prod(repo, monkeypatch) == "v1.0.0"
+    assert _rollback(repo, monkeypatch, clock)[0] == 1
+    history = _same_history(repo, monkeypatch, "churn")
+    rollbacks = [h["ref"] for h in history if "Rollback from" in str(h["message"])]
+    assert len(rollbacks) == 3
+
+
+def test_rollback_skips_a_deregistered_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = artifact_repo(tmp_path / "repo")
+    clock = Clock(monkeypatch)
+    _three_in_prod(repo, monkeypatch, clock)
+    gto_write(repo, "deprecate", "churn", "v2.0.0")  # deregisters it (stamped now, after the above)
+    clock.now = int(time.time()) + 1
+    code, out, err = _rollback(repo, monkeypatch, clock)
+    assert code == 0, err
+    assert "v3.0.0 -> v1.0.0" in out and _prod(repo, monkeypatch) == "v1.0.0"
+    code, _, err = _rollback(repo, monkeypatch, clock)
+    assert code == 1 and "nothing left to roll back to" in err and "deregistered" in err

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from typing import Any
 
 from toolkit.errors import MetricsFileError
@@ -39,11 +40,60 @@ MAX_DEPTH = 100
 MAX_NODES = 2_000_000
 
 
-def _refused(exc: ValueError) -> str:
-    text = str(exc)
-    if "digits" in text:
-        return "holds an integer of more than 4,300 digits"
-    return f"holds a value Python refuses to read ({text[:80]})"
+class _HugeInteger(ValueError):
+    """A decimal integer longer than Python converts (`sys.get_int_max_str_digits()`)."""
+
+    def __init__(self, digits: int) -> None:
+        super().__init__(digits)
+        self.digits = digits
+
+
+def _int_digit_limit() -> int:
+    limit = sys.get_int_max_str_digits()
+    return limit if limit > 0 else sys.maxsize
+
+
+def _decimal(digits: str) -> int:
+    """int(digits) of a decimal token, refusing one beyond Python's limit by its length."""
+    count = len(digits.lstrip("+-")) - digits.count("_")
+    if count > _int_digit_limit():
+        raise _HugeInteger(count)
+    return int(digits)
+
+
+_DIGIT_RUN = re.compile(r"[0-9][0-9_]*")
+
+
+def _longest_integer(text: str) -> int:
+    """The digits in the longest run of them in `text` (underscores as TOML allows between them)."""
+    return max((len(m) - m.count("_") for m in _DIGIT_RUN.findall(text)), default=0)
+
+
+def _json_huge_integer(text: str, exc: ValueError) -> ValueError:
+    """The oversized integer token json.loads refused, found by reading the integers again."""
+    try:
+        json.loads(text, parse_int=_decimal)
+    except _HugeInteger as huge:
+        return huge
+    except ValueError:
+        pass
+    return exc
+
+
+def _refused(exc: ValueError, text: str | None = None) -> str:
+    """What to say about a ValueError a parser let through: an oversized integer, or the value.
+
+    Our own integer conversions raise _HugeInteger; for a parser that converts them itself
+    (tomllib), `text` is searched for the longest run of digits.
+    """
+    if isinstance(exc, _HugeInteger):
+        digits = exc.digits
+    else:
+        digits = _longest_integer(text) if text is not None else 0
+    limit = _int_digit_limit()
+    if digits > limit:
+        return f"holds an integer of {digits:,} digits (Python reads no more than {limit:,} digits)"
+    return f"holds a value Python refuses to read ({type(exc).__name__}: {str(exc)[:80]})"
 
 
 def _bad(path: str, where: str, what: str) -> MetricsFileError:
@@ -94,8 +144,8 @@ def parse_json(text: str, path: str, where: str) -> Any:
         ) from None
     except RecursionError:
         raise _bad(path, where, f"nests deeper than {MAX_DEPTH} levels") from None
-    except ValueError as exc:  # an integer of more than 4,300 digits
-        raise _bad(path, where, _refused(exc)) from None
+    except ValueError as exc:  # the only one json lets through: an integer beyond Python's limit
+        raise _bad(path, where, _refused(_json_huge_integer(text, exc))) from None
 
 
 def parse_toml(text: str, path: str, where: str) -> Any:
@@ -110,8 +160,8 @@ def parse_toml(text: str, path: str, where: str) -> Any:
         ) from None
     except RecursionError:
         raise _bad(path, where, f"nests deeper than {MAX_DEPTH} levels") from None
-    except ValueError as exc:
-        raise _bad(path, where, _refused(exc)) from None
+    except ValueError as exc:  # tomllib converts integers itself: one beyond Python's limit
+        raise _bad(path, where, _refused(exc, text)) from None
 
 
 # YAML 1.2 core-schema scalars as ruamel.yaml (DVC's parser) resolves them: no yes/no/on/off
@@ -142,7 +192,7 @@ def _to_int(text: str) -> int | None:
         return sign * int(digits[2:], 16)
     if digits.startswith("0o"):
         return sign * int(digits[2:], 8)
-    return sign * int(digits)
+    return sign * _decimal(digits)
 
 
 def _to_float(text: str) -> float:
@@ -248,7 +298,7 @@ def parse_yaml(text: str, path: str, where: str) -> Any:
         raise _yaml_error(exc, path, where) from None
     except RecursionError:
         raise _bad(path, where, f"nests deeper than {MAX_DEPTH} levels") from None
-    except ValueError as exc:  # an integer of more than 4,300 digits
+    except ValueError as exc:  # an oversized integer, a date that does not exist
         raise _bad(path, where, _refused(exc)) from None
     finally:
         loader.dispose()

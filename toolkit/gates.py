@@ -12,10 +12,10 @@ import difflib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from toolkit.config import Config, GateSpec
 from toolkit.errors import ConfigError, GateError
+from toolkit.metrics import format_number, is_finite_number, non_finite_text
 from toolkit.results import Comparison, Direction, Entry, GateResult
 
 RULES = ("min", "max", "max_drop", "max_drop_pct")
@@ -79,15 +79,6 @@ _METRIC_SUFFIXES = (".json", ".yaml", ".yml", ".toml")
 def failed(results: Sequence[GateResult]) -> list[GateResult]:
     """The results that did not pass."""
     return [r for r in results if not r.passed]
-
-
-def format_number(value: Any) -> str:
-    """A number as people write it: integers plain, floats with up to 6 significant digits."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return f"{value:.6g}"
 
 
 # --- toolkit.yaml validation -------------------------------------------------------------------
@@ -211,14 +202,6 @@ def _unknown(config: Config, gate: GateSpec, metric: str, comparison: Comparison
 # --- evaluation --------------------------------------------------------------------------------
 
 
-def _number(value: Any) -> float | None:
-    """A finite float, or None for absent, non-numeric (bools included) and NaN/inf values."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    f = float(value)
-    return f if math.isfinite(f) else None
-
-
 def _le(a: float, b: float) -> bool:
     """a <= b, allowing for the rounding of decimal text."""
     return a <= b or math.isclose(a, b, rel_tol=_REL_TOL, abs_tol=_ABS_TOL)
@@ -237,7 +220,7 @@ def _check(
     base_raw = entry.old if entry else None
     head_raw = entry.new if entry else None
 
-    def result(passed: bool, reason: str) -> GateResult:
+    def result(passed: bool, reason: str, *, warning: bool = False) -> GateResult:
         return GateResult(
             metric=metric,
             path=path,
@@ -248,10 +231,10 @@ def _check(
             passed=passed,
             reason=reason,
             line=gate.line,
+            warning=warning,
         )
 
-    head = _number(head_raw)
-    if head is None:
+    if not is_finite_number(head_raw):
         if head_raw is None:
             problem = next(
                 (p for p in comparison.problems if p.path == path and p.revision == comparison.head.name),
@@ -259,8 +242,15 @@ def _check(
             ) or next((p for p in comparison.problems if p.path == path), None)
             why = f": {problem.message}" if problem else ""
             return result(False, f"{metric} is missing at head, so `{rule.text}` cannot pass{why}")
+        if isinstance(head_raw, float):  # NaN or infinite: what a diverged run writes
+            return result(
+                False,
+                f"{metric} is {non_finite_text(head_raw)} at the head: a diverged or broken run "
+                f"cannot pass `{rule.text}`",
+            )
         return result(False, f"{metric} is {head_raw!r} at head, not a number, so `{rule.text}` cannot pass")
 
+    head = float(head_raw)
     t = rule.threshold
     shown = format_number(head)
     if rule.name == "min":
@@ -272,10 +262,18 @@ def _check(
             return result(True, f"{metric} is {shown}, at most the maximum {format_number(t)}")
         return result(False, f"{metric} is {shown}, above the maximum {format_number(t)}")
 
-    base = _number(base_raw)
-    if base is None:
+    if isinstance(base_raw, float) and not is_finite_number(base_raw):
+        # A broken base: nothing to measure a drop against, and the head fixing it must not fail.
+        return result(
+            True,
+            f"{metric} is {non_finite_text(base_raw)} at the base, so `{rule.text}` cannot be "
+            f"computed against it; it passes unchecked (the head is {shown})",
+            warning=True,
+        )
+    if not is_finite_number(base_raw):
         what = "no base value" if base_raw is None else f"a non-numeric base value ({base_raw!r})"
         return result(True, f"{metric} has {what} to compare with, so `{rule.text}` passes")
+    base = float(base_raw)
     direction: Direction = (
         direction_override
         or (entry.direction if entry and entry.direction else None)

@@ -5,7 +5,8 @@ Where this differs from `dvc metrics diff` / `dvc params diff` on purpose (DVC i
 - metrics: list values are kept and compared as values (DVC drops them); `null` leaves are kept
   (DVC drops them); bools are values, not numbers, so they get no `diff` (DVC computes
   `True - False`) and `true` differs from `1`;
-- NaN equals NaN (unchanged; DVC reports NaN -> NaN as modified);
+- NaN equals NaN (unchanged; DVC reports NaN -> NaN as modified); a metric that turns NaN is
+  `improved: false` (worse), one that stops being NaN `improved: true`;
 - a key that is `null` on one side and absent on the other is added/removed (DVC cannot tell);
 - params: lists are compared as DVC shows them, their Python string form (`"[1, 2]"`), so
   `old`/`new` stay identical to `dvc params diff --json`;
@@ -18,9 +19,10 @@ unrounded, only when both sides are numbers.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import math
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from toolkit.results import Direction, Entry, Status
 
@@ -56,6 +58,54 @@ def format_percent(rel: float, *, sign: bool = True) -> str:
 def is_number(value: Any) -> bool:
     """True for ints and floats, False for bools (which Python counts as ints)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def is_finite_number(value: Any) -> TypeGuard[int | float]:
+    """A number (bools are not) that is neither NaN nor infinite: the only kind a gate can judge."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def non_finite_text(value: float) -> str:
+    """`NaN`, `inf` or `-inf`: how every table and message names a number that is not finite."""
+    if math.isnan(value):
+        return "NaN"
+    return "inf" if value > 0 else "-inf"
+
+
+def format_number(value: Any) -> str:
+    """A number as people write it: integers plain, floats to 6 significant digits, NaN/inf/-inf."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return non_finite_text(value)
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+    return f"{value:.6g}"
+
+
+def format_signed(value: float | int) -> str:
+    """A change with its sign, to 6 significant digits: `+0.0123`, `-2`, `+inf`, `-inf`, `NaN`."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return non_finite_text(value) if value != value or value < 0 else "+inf"
+    return f"{value:+.6g}"
+
+
+def format_value(value: Any) -> str:
+    """A value as a table cell shows it: numbers to 6 significant digits, NaN/inf/-inf, JSON for the rest."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.6g}" if math.isfinite(value) else non_finite_text(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)  # NaN/Infinity as DVC prints them
 
 
 def _leaf(value: Any, lists_as_str: bool) -> Any:
@@ -107,8 +157,11 @@ def same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def _improved(direction: Direction, change: float | int) -> bool | None:
-    if change == 0 or (isinstance(change, float) and math.isnan(change)):
+def _improved(direction: Direction, change: float | int, old: Any, new: Any) -> bool | None:
+    if change != change:  # NaN: a metric that turned NaN got worse, one that stopped being NaN better
+        old_nan, new_nan = old != old, new != new
+        return None if old_nan == new_nan else old_nan
+    if change == 0:
         return None
     return (change > 0) == (direction == "higher")
 
@@ -157,7 +210,7 @@ def diff_file(
         if direction_for is not None and (o_num or n_num):
             direction = direction_for(path, key)
             if change is not None and direction is not None:  # neutral names: neither
-                improved = _improved(direction, change)
+                improved = _improved(direction, change, o, n)
         append(
             _entry(
                 {

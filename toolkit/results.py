@@ -155,6 +155,7 @@ class GateResult:
     passed: bool
     reason: str  # one sentence for logs and annotations, e.g. "roc_auc fell by 0.02 (max_drop 0.01)"
     line: int | None = None  # line of the gate in toolkit.yaml, for annotations
+    warning: bool = False  # passed without the check it names (the base was NaN or infinite): say so
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,21 @@
 """`toolkit diff`: metrics and params of two revisions as a terminal table, JSON or Markdown.
 
 `--json` is `{"metrics": {PATH: {KEY: {old, new, diff, ...}}}, "params": {...}}` with DVC's
-`old`/`new`/`diff`, plus `"problems"` when a declared file could not be read. It is strict JSON:
-NaN and +/-Infinity (which DVC prints as bare `NaN`/`Infinity` tokens that most JSON parsers
-reject) are written as `null`; the entry's `status` still says whether the value changed.
+`old`/`new`/`diff`, plus `"problems"` when a declared file could not be read. A number that is not
+finite is written exactly as DVC writes it, as the tokens `NaN`, `Infinity` and `-Infinity` (which
+Python's `json` reads), never as `null`: a diverged metric must not look like an absent one.
 """
 
 from __future__ import annotations
 
 import gc
 import json
-import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from toolkit import output
+from toolkit.metrics import format_signed, format_value
 from toolkit.results import Comparison, Entry, Problem
 
 
@@ -68,18 +68,8 @@ def warn_problems(problems: Sequence[Problem]) -> None:
         output.warn(text)
 
 
-def _finite(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
-
-
 def render_json(comparison: Comparison, *, show_all: bool = False) -> str:
-    """The `--json` document (strict JSON: non-finite numbers become null)."""
+    """The `--json` document, NaN and infinities as DVC's `NaN`/`Infinity`/`-Infinity` tokens."""
     data: dict[str, Any] = comparison.to_json(all=show_all)
     if comparison.stale is not None:
         stale = comparison.stale
@@ -89,25 +79,7 @@ def render_json(comparison: Comparison, *, show_all: bool = False) -> str:
             {"path": p.path, "revision": p.revision, "kind": p.kind, "message": p.message}
             for p in comparison.problems
         ]
-    try:
-        return json.dumps(data, allow_nan=False, check_circular=False)
-    except ValueError:  # NaN or Infinity somewhere: the slow path
-        return json.dumps(_finite(data), allow_nan=False)
-
-
-def format_value(value: Any) -> str:
-    """A value as a table shows it: numbers to 6 significant digits, JSON for the rest."""
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return value
-    return json.dumps(_finite(value), ensure_ascii=False)
+    return json.dumps(data, check_circular=False)
 
 
 def format_change(entry: Entry) -> str:
@@ -117,7 +89,7 @@ def format_change(entry: Entry) -> str:
     if entry.status == "unchanged":
         return ""
     if entry.diff is not None:
-        text = f"{entry.diff:+.6g}"
+        text = format_signed(entry.diff)
         if entry.rel is not None:
             from toolkit.metrics import format_percent
 

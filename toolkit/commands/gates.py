@@ -14,7 +14,7 @@ EXIT_GATE_FAILED = 3
 
 def format_table(results: Sequence[GateResult]) -> str:
     """A plain-text table of the results (metric, rule, base, head, result), aligned for a terminal."""
-    from toolkit.gates import format_number
+    from toolkit.metrics import format_number
 
     def cell(value: object) -> str:
         text = "—" if value is None else format_number(value)
@@ -28,6 +28,16 @@ def format_table(results: Sequence[GateResult]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     return "\n".join(lines)
+
+
+def print_verdicts(results: Sequence[GateResult]) -> None:
+    """A FAIL line per failed gate, and a warning per gate that passed without its check."""
+    for r in results:
+        text = f"{' '.join(r.reason.split())} (toolkit.yaml line {r.line})"
+        if not r.passed:
+            output.write_line(f"FAIL: {text}")
+        elif r.warning:
+            output.warn(text)
 
 
 def run(
@@ -60,7 +70,6 @@ def run(
     results = gates.evaluate(config, comparison)
     output.write_line(format_table(results))
     failed = gates.failed(results)
-    for r in failed:
-        output.write_line(f"FAIL: {' '.join(r.reason.split())} (toolkit.yaml line {r.line})")
+    print_verdicts(results)
     output.write_line(report.verdict(results))
     return EXIT_GATE_FAILED if failed else 0

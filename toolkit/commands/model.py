@@ -59,8 +59,9 @@ def register(
     return 0
 
 
-def _print_gates(plan: Plan, base_label: str | None, head_label: str) -> None:
-    from toolkit.commands.gates import format_table
+def _print_gates(plan: Plan, base_label: str | None, head_label: str, *, rollback: bool = False) -> None:
+    """The gate table; failures as FAIL lines, or for a rollback as warnings (it goes ahead)."""
+    from toolkit.commands.gates import format_table, print_verdicts
 
     evaluation = plan.evaluation
     if not evaluation.results:
@@ -69,8 +70,17 @@ def _print_gates(plan: Plan, base_label: str | None, head_label: str) -> None:
     against = f"against {base_label}" if base_label else "(no version holds it yet: absolute rules only)"
     output.write_line(f"Gates for {head_label} -> {plan.stage} {against}:")
     output.write_line(format_table(evaluation.results))
-    for r in evaluation.failed:
-        output.write_line(f"FAIL: {' '.join(r.reason.split())} (toolkit.yaml line {r.line})")
+    if not rollback:
+        print_verdicts(evaluation.results)
+        return
+    for r in evaluation.results:
+        if not r.passed or r.warning:
+            output.warn(f"{head_label}: {' '.join(r.reason.split())} (toolkit.yaml line {r.line})")
+    if evaluation.failed:
+        output.warn(
+            f"{head_label} fails {len(evaluation.failed)} gate(s); rolling back anyway (a rollback is "
+            "the emergency exit): promote a fixed version when you have one."
+        )
 
 
 def promote(
@@ -120,7 +130,7 @@ def promote(
 def rollback(
     *, name: str, stage: str, reason: str | None, push: bool, environ: Mapping[str, str], cwd: Path
 ) -> int:
-    """Give STAGE back to the version that held it before the current one."""
+    """Give STAGE to the version before the current one in its history (never one rolled back from)."""
     from toolkit.config import load_config
     from toolkit.registry import operations, write
 
@@ -128,7 +138,7 @@ def rollback(
     plan = operations.plan_rollback(root, load_config(root), name, stage, environ)
     assert plan.holder is not None
     current, previous = plan.holder.version, plan.candidate.version
-    _print_gates(plan, f"{name} {current} (holds {stage})", f"{name} {previous}")
+    _print_gates(plan, f"{name} {current} (holds {stage})", f"{name} {previous}", rollback=True)
     off, on = operations.apply_rollback(root, plan, reason)
     output.write_line(f"Rolled back {name} {stage}: {current} -> {previous} (tags {off}, {on})")
     if push:

@@ -15,6 +15,7 @@ from typing import Any
 from toolkit import formats, git
 from toolkit.errors import MetricsFileError, RegistryError
 from toolkit.markdown import code, escape, table
+from toolkit.metrics import format_value
 from toolkit.registry.artifacts import Declared
 from toolkit.registry.state import EVENT_NAME, Artifact, Version
 
@@ -110,14 +111,18 @@ def render(
     out += [table(["", ""], [[f"**{k}**", v] for k, v in facts]), ""]
 
     out += ["## Metrics", ""]
-    rows = [[escape(p), escape(k), escape(_value(v))] for p, kv in metrics.items() for k, v in kv.items()]
+    rows = [
+        [escape(p), escape(k), escape(format_value(v))] for p, kv in metrics.items() for k, v in kv.items()
+    ]
     out += [
         table(["File", "Metric", "Value"], rows, "llr") if rows else "No metrics declared at this commit.",
         "",
     ]
 
     out += ["## Parameters", ""]
-    rows = [[escape(p), escape(k), escape(_value(v))] for p, kv in params.items() for k, v in kv.items()]
+    rows = [
+        [escape(p), escape(k), escape(format_value(v))] for p, kv in params.items() for k, v in kv.items()
+    ]
     out += [
         table(["File", "Parameter", "Value"], rows, "llr") if rows else "No parameters at this commit.",
         "",
@@ -186,9 +191,3 @@ def build(root: Path, spec_text: str, environ: Mapping[str, str]) -> str:
         metrics=metrics,
         params=params,
     )
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)

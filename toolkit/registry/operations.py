@@ -157,7 +157,11 @@ def apply_promotion(root: Path, plan: Plan, reason: str | None) -> str:
 
 
 def plan_rollback(root: Path, config: Any, name: str, stage: str, environ: Mapping[str, str]) -> Plan:
-    """The rollback of `stage` to its previous holder, gated for the record (nothing is written)."""
+    """The rollback of `stage` one step back through its history, gated for the record (nothing is written).
+
+    The target is the version that held the stage before the current holder and was not rolled
+    back from since (see `Artifact.stage_history`): v3 -> v2 -> v1, never back to v3.
+    """
     tags.check_name(name)
     tags.check_stage(stage)
     reg = state.load(root)
@@ -165,11 +169,19 @@ def plan_rollback(root: Path, config: Any, name: str, stage: str, environ: Mappi
     current = art.holder(stage)
     if current is None:
         raise RegistryError(f"no version of {name} is in stage {stage}, so there is nothing to roll back.")
-    previous = art.previous_holder(stage)
+    previous = art.rollback_target(stage)
     if previous is None:
+        former = art.former_holders(stage)
+        why = (
+            f"{current.version} is the only version that has held it"
+            if not former
+            else f"the versions that held it before {current.version} ({state.versions_text(former)}) "
+            "were rolled back from, unassigned or deregistered"
+        )
         raise RegistryError(
-            f"{name} {current.version} is the only version that has held stage {stage}; there is no "
-            "earlier version to roll back to (promote one with `toolkit model promote`)."
+            f"nothing left to roll back to in stage {stage}: {why}, so there is no earlier version of "
+            f"{name} to give it to; promote one with `toolkit model promote {name} --version V "
+            f"--stage {stage}`."
         )
     evaluation = promotion.evaluate(root, config, stage, name, previous, current, environ)
     return Plan(reg, name, stage, previous, current, evaluation)

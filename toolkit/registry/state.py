@@ -117,22 +117,45 @@ class Artifact:
                 return v
         return None
 
-    def previous_holder(self, stage: str) -> Version | None:
-        """The version that held `stage` before the current holder took it."""
+    def stage_history(self, stage: str) -> list[Version]:
+        """The versions still in `stage`, oldest assignment first: what a rollback walks back through.
+
+        A version enters at each assignment (moving to the end) and leaves at an unassignment,
+        so one rolled back from (`NAME#STAGE!#N`) is never rolled back to until promoted again.
+        These are the versions gto counts as assigned to the stage; the last active one holds it.
+        """
+        held: dict[str, Version] = {}
+        for e in self.events:
+            if e.name.stage != stage or e.name.action not in ("assign", "unassign"):
+                continue
+            v = self.version_of(e)
+            if v is None:
+                continue
+            held.pop(v.version, None)
+            if e.name.action == "assign":
+                held[v.version] = v
+        return list(held.values())
+
+    def rollback_target(self, stage: str) -> Version | None:
+        """The version a rollback of `stage` gives it to: the one before the holder in its history."""
         current = self.holder(stage)
         if current is None:
             return None
-        taken = current.holds(stage)
-        assigned = [
-            e
-            for e in self.events
-            if e.name.action == "assign" and e.name.stage == stage and e.sort_key < (taken or e).sort_key
-        ]
-        for event in reversed(assigned):
-            v = self.version_of(event)
-            if v is not None and v.version != current.version and v.active:
+        for v in reversed(self.stage_history(stage)):
+            if v.version != current.version and v.active:
                 return v
         return None
+
+    def former_holders(self, stage: str) -> list[Version]:
+        """Every version other than the holder that was ever assigned `stage`, oldest first."""
+        current = self.holder(stage)
+        found: dict[str, Version] = {}
+        for e in self.events:
+            if e.name.action == "assign" and e.name.stage == stage:
+                v = self.version_of(e)
+                if v is not None and (current is None or v.version != current.version):
+                    found.setdefault(v.version, v)
+        return list(found.values())
 
     def version_of(self, event: Event) -> Version | None:
         """The version a tag is about."""
