@@ -380,10 +380,22 @@ def test_branch_option(dvclive: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     code, out = _run(dvclive, monkeypatch, "init", "--toolkit-requirement", SPEC, "--branch", "bad..name")
     assert code == 1 and "--branch 'bad..name' is not a valid git branch name" in out
     assert not (dvclive / ".github").exists() and not (dvclive / "toolkit.yaml").exists()
+    code, out = _run(dvclive, monkeypatch, "init", "--toolkit-requirement", SPEC, "--branch", "a$(id)")
+    assert code == 1 and "has characters the workflows cannot hold safely" in out
     code, out = _run(dvclive, monkeypatch, "init", "--toolkit-requirement", SPEC, "--branch", "release/2")
     assert code == 0, out
     assert "Default branch: release/2 (--branch)" in out
     assert yaml.safe_load((dvclive / "toolkit.yaml").read_text())["base"] == "release/2"
+
+
+def test_a_default_branch_the_workflows_cannot_hold(
+    dvclive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    git(dvclive, "checkout", "-q", "-b", "${{github.token}}")  # a valid git branch name
+    git(dvclive, "branch", "-q", "-D", "main")
+    code, out = _run(dvclive, monkeypatch, "init", "--toolkit-requirement", SPEC)
+    assert code == 1 and "the default branch (the checked-out branch)" in out and "--branch" in out
+    assert not (dvclive / ".github").exists()
 
 
 def test_main_writes_no_base(dvclive: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +70,22 @@ def _given_branch(git_root: Path, name: str) -> Branch:
             "requests merge into, such as main or master."
         )
     return Branch(name, GIVEN)
+
+
+#: What the workflows may hold as a branch name: it lands in YAML and in `run:` lines, so no
+#: quote, bracket, `$`, `{` or space (all valid in git branch names).
+_SAFE_BRANCH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/+-]*$")
+
+
+def _safe(branch: Branch) -> Branch:
+    if not _SAFE_BRANCH.match(branch.name):
+        given = branch.source == GIVEN
+        raise ToolkitError(
+            f"{'--branch' if given else f'the default branch ({branch.source})'} {branch.name!r} "
+            "has characters the workflows cannot hold safely (letters, digits and . _ / + - only); "
+            + ("pass another." if given else "pass --branch NAME with the branch pull requests merge into.")
+        )
+    return branch
 
 
 #: Names a default branch usually has: preferred, in this order, over a feature branch checked out.
@@ -135,7 +152,7 @@ def plan(path: Path, toolkit_requirement: str, remote: RemoteSpec | None = None,
 
     dvc_root = dvc.find_root(path).resolve()
     git_root = git.find_root(dvc_root).resolve()
-    chosen = _given_branch(git_root, branch) if branch is not None else default_branch(git_root)
+    chosen = _safe(_given_branch(git_root, branch) if branch is not None else default_branch(git_root))
     result = Plan(git_root=git_root, dvc_root=dvc_root, branch=chosen, remote=remote)
     result.has_origin = git.run(git_root, "remote", "get-url", "origin").returncode == 0
     requirements, req_change = _requirements(result, toolkit_requirement)
