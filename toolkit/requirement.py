@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
-from urllib.request import url2pathname
 
 from toolkit import __version__
 from toolkit.errors import ToolkitError
@@ -139,6 +138,8 @@ def from_direct_url(direct_url: str | None, version: str = __version__) -> Requi
 
 
 def _local_path(url: str) -> Path:
+    from urllib.request import url2pathname  # imports http.client: only here
+
     return Path(url2pathname(urlsplit(url).path))
 
 
