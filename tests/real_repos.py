@@ -1,6 +1,7 @@
 """DVC repositories of the shapes found in the wild, built with the real `dvc` (issue 10).
 
-Each has a `main` and a `feature` branch, both reproduced and committed:
+Each has a default branch (`main` unless asked) and a `feature` branch, both reproduced and
+committed:
 
 - `subdir`: the DVC project in a subfolder of the git repo (`dvc init --subdir`), its cache moved
   by `cache.dir` in `.dvc/config.local`, a default `params.yaml` no stage declares whole, metrics
@@ -72,10 +73,11 @@ SUBDIR_V1 = _subdir_version(0.81, 0.52, {"class_2": 0.7, "class_10": 0.9}, 0.1, 
 SUBDIR_V2 = _subdir_version(0.84, 0.47, {"class_2": 0.75, "class_10": 0.85}, 0.05, 2, 0.55, 0.4)
 
 
-def build_subdir(path: Path, *, cache: str | None = "../../../dvc-cache") -> Path:
-    """The `subdir` shape at `path` (the git root); returns the DVC root (`path/ml/project`)."""
+def build_subdir(path: Path, *, cache: str | None = "../../../dvc-cache", branch: str = "main") -> Path:
+    """The `subdir` shape at `path` (the git root, default branch `branch`); returns the DVC root
+    (`path/ml/project`)."""
     path.mkdir(parents=True, exist_ok=True)
-    git(path, "init", "-q", "-b", "main")
+    git(path, "init", "-q", "-b", branch)
     write_files(path, {"README.md": "# not ours\n", "app/main.py": "print('hi')\n"})
     root = path / SUBDIR
     root.mkdir(parents=True)
@@ -90,7 +92,7 @@ def build_subdir(path: Path, *, cache: str | None = "../../../dvc-cache") -> Pat
     write_files(root, SUBDIR_V2)
     dvc(root, "repro", "-q")
     commit_all(path, "v2")
-    git(path, "checkout", "-q", "main")
+    git(path, "checkout", "-q", branch)
     dvc(root, "checkout", "-q")
     return root
 
@@ -159,10 +161,10 @@ DVCLIVE_V1 = _dvclive_version([0.5, 0.6, 0.7], 0.01, 1000, 5, 100)
 DVCLIVE_V2 = _dvclive_version([0.5, 0.65, 0.75, 0.8], 0.02, 1200, 10, 120)
 
 
-def build_dvclive(path: Path) -> Path:
-    """The `dvclive` shape at `path` (git root = DVC root); returns `path`."""
+def build_dvclive(path: Path, *, branch: str = "main") -> Path:
+    """The `dvclive` shape at `path` (git root = DVC root, default branch `branch`); returns `path`."""
     path.mkdir(parents=True, exist_ok=True)
-    git(path, "init", "-q", "-b", "main")
+    git(path, "init", "-q", "-b", branch)
     dvc(path, "init", "-q")
     write_files(
         path,
@@ -174,5 +176,5 @@ def build_dvclive(path: Path) -> Path:
     write_files(path, DVCLIVE_V2)
     dvc(path, "repro", "-q", "--all-pipelines")
     commit_all(path, "v2")
-    git(path, "checkout", "-q", "main")
+    git(path, "checkout", "-q", branch)
     return path

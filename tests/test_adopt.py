@@ -4,11 +4,14 @@ wild: it adds only what is missing, changes nothing else, and `toolkit report` w
 
 from __future__ import annotations
 
+import json
 import os
+import posixpath
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -95,8 +98,7 @@ def test_subdir_project_is_adopted_and_reported(subdir: Path, monkeypatch: pytes
     steps = pr["jobs"]["report"]["steps"]
     ci = next(s for s in steps if "toolkit ci" in str(s.get("run")))
     assert ci["working-directory"] == "ml/project"
-    install = next(s for s in steps if s.get("name") == "Install")
-    assert install["run"] == "python -m pip install -r ml/project/requirements.txt"
+    assert _install_path(git_root) == "ml/project/requirements.txt"
     cache = next(s for s in steps if s.get("name") == "Restore the DVC cache")
     assert cache["with"]["path"] == "ml/project/.dvc/cache"
     assert (subdir / "requirements.txt").read_text().splitlines()[-1] == SPEC
@@ -244,3 +246,357 @@ def test_init_remote_options_need_remote(dvclive: Path, monkeypatch: pytest.Monk
     assert code == 2 and "--endpoint-url and --region need --remote" in out
     code, out = _run(dvclive, monkeypatch, "init", "--remote", "s3://AKIAX:secret@bucket/p")
     assert code == 1 and not (dvclive / ".github").exists()
+
+
+# -- the default branch: origin's HEAD, else the checked-out branch -------------------------------
+
+
+def _repo_on(path: Path, branch: str, *others: str) -> Path:
+    path.mkdir(parents=True)
+    git(path, "init", "-q", "-b", branch)
+    (path / "f.txt").write_text("1\n")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "first")
+    for name in others:
+        git(path, "branch", name)
+    return path
+
+
+@pytest.mark.parametrize("branch", ["master", "develop", "trunk"])
+def test_default_branch_is_origins_head(tmp_path: Path, branch: str) -> None:
+    from toolkit import adopt
+
+    _repo_on(tmp_path / "up", branch, "release")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(tmp_path / "up"), str(clone))
+    git(clone, "checkout", "-q", "-b", "feature")  # the checked-out branch does not decide
+    assert adopt.default_branch(clone) == adopt.Branch(branch, "origin's HEAD")
+    git(clone, "remote", "set-head", "origin", "release")
+    assert adopt.default_branch(clone).name == "release"
+
+
+@pytest.mark.parametrize(
+    ("branches", "checkout", "expected", "assumed"),
+    [
+        (["master"], None, "master", False),  # no origin: the checked-out branch
+        (["develop", "feature"], "feature", "develop", False),  # the one usual name, not a feature
+        (["master", "develop", "feature"], "feature", "master", True),  # two: a guess, said so
+        (["research"], None, "research", True),  # nothing usual: the checked-out branch
+        (["prod"], "--detach", "prod", False),  # detached: the only branch
+        (["a", "b"], "--detach", "main", True),
+    ],
+)
+def test_default_branch_without_origin(
+    tmp_path: Path, branches: list[str], checkout: str | None, expected: str, assumed: bool
+) -> None:
+    from toolkit import adopt
+
+    repo = _repo_on(tmp_path / "r", *branches)
+    if checkout:
+        git(repo, "checkout", "-q", checkout)
+    found = adopt.default_branch(repo)
+    assert (found.name, found.assumed) == (expected, assumed), found
+
+
+def test_default_branch_before_the_first_commit_and_with_an_origin_but_no_head(tmp_path: Path) -> None:
+    from toolkit import adopt
+
+    unborn = tmp_path / "unborn"
+    unborn.mkdir()
+    git(unborn, "init", "-q", "-b", "trunk")
+    assert adopt.default_branch(unborn) == adopt.Branch("trunk", "the checked-out branch")
+    # `git remote add` + fetch sets no origin/HEAD: origin's usual branch beats a feature branch.
+    _repo_on(tmp_path / "up", "develop")
+    repo = _repo_on(tmp_path / "r", "topic")
+    git(repo, "remote", "add", "origin", str(tmp_path / "up"))
+    git(repo, "fetch", "-q", "origin")
+    assert adopt.default_branch(repo).name == "develop"
+
+
+@pytest.fixture(scope="module")
+def on_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return real_repos.build_dvclive(tmp_path_factory.mktemp("master") / "up", branch="master")
+
+
+@pytest.fixture(scope="module")
+def subdir_on_develop(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return real_repos.build_subdir(tmp_path_factory.mktemp("develop") / "repo", branch="develop")
+
+
+def _spy_render(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
+    """The template variables `toolkit init` renders the workflows with (the real render runs)."""
+    from toolkit import scaffold
+
+    seen: list[dict[str, object]] = []
+    real = scaffold.render
+
+    def render(*args: Any, **kwargs: Any) -> dict[str, bytes]:
+        seen.append(dict(kwargs.get("overrides") or {}))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(scaffold, "render", render)
+    return seen
+
+
+def test_a_clone_whose_default_branch_is_master(
+    on_master: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(on_master), str(clone))
+    git(clone, "checkout", "-q", "feature")
+    git(clone, "branch", "-q", "-D", "master")  # only origin/master: as in many clones
+    seen = _spy_render(monkeypatch)
+    code, out = _run(clone, monkeypatch, "init", "--toolkit-requirement", SPEC)
+    assert code == 0, out
+    assert "Default branch: master (origin's HEAD)" in out and "--branch" in out
+    assert seen and all(o["default_branch"] == "master" for o in seen)
+    assert yaml.safe_load((clone / "toolkit.yaml").read_text())["base"] == "master"
+    # A local diff now has a base: master, as origin has it.
+    monkeypatch.chdir(clone)
+    result = CliRunner().invoke(cli, ["diff", "--json"])
+    assert result.exit_code == 0, result.output
+    acc = json.loads(result.stdout)["metrics"]["dvclive/metrics.json"]["eval.acc"]
+    assert acc["old"] == pytest.approx(0.65) and acc["new"] == pytest.approx(0.75)
+
+
+def test_a_subdir_root_whose_default_branch_is_develop(
+    subdir_on_develop: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    git_root = subdir_on_develop.parent.parent
+    shutil.copytree(git_root.parent, tmp_path / "copy", symlinks=True)  # the cache beside it too
+    root = tmp_path / "copy" / git_root.name / real_repos.SUBDIR
+    git(root, "checkout", "-q", "feature")
+    code, out = _run(root, monkeypatch, "init", "--toolkit-requirement", SPEC)
+    assert code == 0, out
+    assert "Default branch: develop (the one branch here named" in out
+    assert yaml.safe_load((root / "toolkit.yaml").read_text())["base"] == "develop"
+    assert not (root.parent.parent / "toolkit.yaml").exists()  # the DVC root's, not the git root's
+    result = CliRunner().invoke(cli, ["diff", "--json", "--all"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["metrics"]["eval/metrics.json"]["acc"]["old"] == 0.81
+
+
+def test_branch_option(dvclive: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out = _run(dvclive, monkeypatch, "init", "--toolkit-requirement", SPEC, "--branch", "bad..name")
+    assert code == 1 and "--branch 'bad..name' is not a valid git branch name" in out
+    assert not (dvclive / ".github").exists() and not (dvclive / "toolkit.yaml").exists()
+    code, out = _run(dvclive, monkeypatch, "init", "--toolkit-requirement", SPEC, "--branch", "a$(id)")
+    assert code == 1 and "has characters the workflows cannot hold safely" in out
+    code, out = _run(dvclive, monkeypatch, "init", "--toolkit-requirement", SPEC, "--branch", "release/2")
+    assert code == 0, out
+    assert "Default branch: release/2 (--branch)" in out
+    assert yaml.safe_load((dvclive / "toolkit.yaml").read_text())["base"] == "release/2"
+
+
+def test_a_default_branch_the_workflows_cannot_hold(
+    dvclive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    git(dvclive, "checkout", "-q", "-b", "${{github.token}}")  # a valid git branch name
+    git(dvclive, "branch", "-q", "-D", "main")
+    code, out = _run(dvclive, monkeypatch, "init", "--toolkit-requirement", SPEC)
+    assert code == 1 and "the default branch (the checked-out branch)" in out and "--branch" in out
+    assert not (dvclive / ".github").exists()
+
+
+def test_main_writes_no_base(dvclive: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out = _run(dvclive, monkeypatch, "init", "--toolkit-requirement", SPEC)
+    assert code == 0, out
+    assert "Default branch: main (the checked-out branch)" in out
+    assert "base:" not in (dvclive / "toolkit.yaml").read_text()  # main is the default already
+
+
+# -- the requirements file the workflows install ------------------------------------------------
+
+
+def _install_path(git_root: Path) -> str:
+    """The requirements file pull-request.yml's Install step reads, from the git root."""
+    pr = yaml.safe_load((git_root / ".github/workflows/pull-request.yml").read_text())
+    job = pr["jobs"]["report"]
+    install = next(s for s in job["steps"] if s.get("name") == "Install")
+    folder = install.get("working-directory") or job.get("defaults", {}).get("run", {}).get(
+        "working-directory", "."
+    )
+    arg = str(install["run"]).removeprefix("python -m pip install -r ")
+    return posixpath.normpath(posixpath.join(folder, arg))
+
+
+def _run_printed_git_add(out: str, cwd: Path) -> None:
+    """Run the `git add` lines `toolkit init` printed, as printed."""
+    lines = [line.strip() for line in out.splitlines() if line.strip().startswith("git add")]
+    assert lines, out
+    for line in lines:
+        done = subprocess.run(["bash", "-c", line], cwd=cwd, capture_output=True, text=True)
+        assert done.returncode == 0, f"{line}: {done.stderr}"
+
+
+@pytest.mark.parametrize(
+    ("ignore", "name"),
+    [
+        ("requirements.txt", "requirements-ci.txt"),
+        ("ml/project/requirements.txt", "requirements-ci.txt"),
+        ("ml/**/req*.txt", "ci-requirements.txt"),
+    ],
+)
+def test_an_ignored_requirements_file_is_never_written(
+    subdir: Path, monkeypatch: pytest.MonkeyPatch, ignore: str, name: str
+) -> None:
+    git_root = subdir.parent.parent
+    (git_root / ".gitignore").write_text(f"{ignore}\n")
+    code, out = _run(git_root, monkeypatch, "init", "ml/project", "--toolkit-requirement", SPEC)
+    assert code == 0, out
+    assert not (subdir / "requirements.txt").exists()
+    assert _install_path(git_root) == f"ml/project/{name}"
+    assert f"git ignores requirements.txt here, so the workflows install ml/project/{name}" in out
+    assert (subdir / name).read_text().splitlines()[-1] == SPEC
+    _run_printed_git_add(out, git_root)
+    staged = git(git_root, "diff", "--cached", "--name-only").splitlines()
+    assert f"ml/project/{name}" in staged and len(staged) == 5
+
+
+def test_when_every_name_is_ignored_the_file_is_force_added(
+    dvclive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (dvclive / ".gitignore").write_text("*.txt\n")
+    code, out = _run(dvclive, monkeypatch, "init", "--toolkit-requirement", SPEC)
+    assert code == 0, out
+    assert "git add -f -- requirements.txt" in out and "ignores every name" in out
+    _run_printed_git_add(out, dvclive)
+    assert "requirements.txt" in git(dvclive, "diff", "--cached", "--name-only").splitlines()
+
+
+def test_an_ignored_existing_requirements_file_is_left_alone(
+    dvclive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (dvclive / ".gitignore").write_text("/requirements.txt\n")
+    (dvclive / "requirements.txt").write_text("dvclive\n")  # a local file CI never sees
+    code, out = _run(dvclive, monkeypatch, "init", "--toolkit-requirement", SPEC)
+    assert code == 0, out
+    assert "requirements.txt is ignored by git (CI would not have it)" in out
+    assert (dvclive / "requirements.txt").read_text() == "dvclive\n"
+    assert _install_path(dvclive) == "requirements-ci.txt"
+
+
+@pytest.mark.parametrize(
+    ("files", "chosen"),
+    [
+        (["base.txt", "dev.txt"], "requirements/dev.txt"),
+        (["ci.txt", "dev.txt", "prod.txt"], "requirements/ci.txt"),
+        (["pipeline.txt"], "requirements/pipeline.txt"),
+        (["a.txt", "b.txt"], "requirements.txt"),  # no obvious one: a new file, and a note
+    ],
+)
+def test_a_requirements_folder(
+    dvclive: Path, monkeypatch: pytest.MonkeyPatch, files: list[str], chosen: str
+) -> None:
+    for name in files:
+        (dvclive / "requirements").mkdir(exist_ok=True)
+        (dvclive / "requirements" / name).write_text("pandas\n")
+    code, out = _run(dvclive, monkeypatch, "init", "--toolkit-requirement", SPEC)
+    assert code == 0, out
+    assert _install_path(dvclive) == chosen
+    assert (dvclive / chosen).read_text().splitlines()[-1] == SPEC
+    if chosen == "requirements.txt":
+        assert "requirements/ has several files and none is the obvious one" in out
+    else:
+        assert f"append {chosen}" in out and f"the workflows install {chosen} of requirements/" in out
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "says"),
+    [
+        ("Pipfile", '[packages]\npandas = "*"\n', "`pipenv requirements >> requirements.txt`"),
+        ("pyproject.toml", '[project]\nname = "x"\ndependencies = ["pandas"]\n', "`-e .`"),
+        ("pyproject.toml", '[tool.poetry.dependencies]\npython = "^3.11"\n', "`-e .`"),
+        ("environment.yml", "dependencies:\n  - pandas\n", "pip names of its packages"),
+    ],
+)
+def test_packages_declared_elsewhere_are_named(
+    dvclive: Path, monkeypatch: pytest.MonkeyPatch, name: str, text: str, says: str
+) -> None:
+    (dvclive / name).write_text(text)
+    code, out = _run(dvclive, monkeypatch, "init", "--toolkit-requirement", SPEC)
+    assert code == 0, out
+    assert f"the repository declares its packages in {name}, which the workflows do not install" in out
+    assert says in out
+
+
+def test_a_pyproject_without_dependencies_is_not_named(
+    dvclive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (dvclive / "pyproject.toml").write_text("[tool.ruff]\nline-length = 100\n")
+    code, out = _run(dvclive, monkeypatch, "init", "--toolkit-requirement", SPEC)
+    assert code == 0 and "declares its packages" not in out
+
+
+@pytest.mark.parametrize(
+    ("url", "line"),
+    [
+        ("s3://bucket/store", "dvc[s3]>=3.49"),
+        ("ssh://user@host.example/srv/dvc", "dvc[ssh]>=3.49"),
+        ("gdrive://0AIac4JZqHhKmUk9PDA/dvc", "dvc[gdrive]>=3.49"),
+    ],
+)
+def test_the_repos_remote_gets_its_dvc_extra(
+    dvclive: Path, monkeypatch: pytest.MonkeyPatch, url: str, line: str
+) -> None:
+    subprocess.run([sys.executable, "-m", "dvc", "remote", "add", "-d", "store", url],
+                   cwd=dvclive, check=True, capture_output=True)
+    code, out = _run(dvclive, monkeypatch, "init", "--toolkit-requirement", SPEC)
+    assert code == 0, out
+    assert (dvclive / "requirements.txt").read_text().splitlines()[-2:] == [SPEC, line]
+
+
+@pytest.mark.parametrize(
+    ("url", "extra"),
+    [
+        ("s3://b/p", "s3"), ("gs://b/p", "gs"), ("azure://c/p", "azure"), ("ssh://h/p", "ssh"),
+        ("gdrive://id", "gdrive"), ("hdfs://h/p", "hdfs"), ("webhdfs://h/p", "webhdfs"),
+        ("oss://b/p", "oss"), ("webdav://h/p", "webdav"), ("webdavs://h/p", "webdav"),
+        ("S3://b/p", "s3"), ("https://h/p", None), ("http://h/p", None), ("/mnt/store", None),
+        ("../store", None), ("C:\\store", None),
+    ],
+)
+def test_dvc_extra_per_scheme(url: str, extra: str | None) -> None:
+    from toolkit import installs
+
+    assert installs.dvc_extra(url) == extra
+
+
+@pytest.mark.parametrize(
+    ("existing", "added"),
+    [
+        ("dvc[s3]>=3.0\n", None),
+        ("dvc[all]==3.50.0\n", None),
+        ("DVC[gs,s3]\n", None),
+        ("dvc==3.30.0\n", "dvc[s3]==3.30.0"),  # the same version, so pip can satisfy both
+        ("dvc\n", "dvc[s3]"),
+        ("# dvc[s3]\npandas\n", "dvc[s3]>=3.49"),
+    ],
+)
+def test_the_extra_respects_the_dvc_line_there(
+    dvclive: Path, monkeypatch: pytest.MonkeyPatch, existing: str, added: str | None
+) -> None:
+    (dvclive / "requirements.txt").write_text(existing)
+    (dvclive / ".dvc" / "config").write_text("[core]\n    remote = store\n['remote \"store\"']\n    url = s3://b/p\n")
+    code, out = _run(dvclive, monkeypatch, "init", "--toolkit-requirement", SPEC)
+    assert code == 0, out
+    expected = existing + f"{SPEC}\n" + (f"{added}\n" if added else "")
+    assert (dvclive / "requirements.txt").read_text() == expected
+
+
+def test_the_printed_commit_works_without_a_git_identity(
+    dvclive: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    bare = tmp_path / "gitconfig"
+    bare.write_text("[commit]\n\tgpgsign = false\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(bare))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("EMAIL", "")
+    code, out = _run(dvclive, monkeypatch, "init", "--toolkit-requirement", SPEC)
+    assert code == 0, out
+    steps = out.split("Review, then commit:\n")[1].splitlines()
+    assert steps[-2].strip().startswith("git config user.name")
+    done = subprocess.run(["bash", "-c", "set -e\n" + "\n".join(steps)], cwd=dvclive,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert git(dvclive, "status", "--porcelain") == ""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.gitrepo import REPO_ROOT, git
+from tests.gitrepo import REPO_ROOT, commit_all, git, write_files
 from toolkit import __version__, requirement
 from toolkit.errors import ToolkitError
 
@@ -89,10 +89,128 @@ def test_an_unreadable_install_record_is_a_warning_not_a_crash() -> None:
     assert req.spec == "mlops-toolkit==0.1.0" and req.warning and "unreadable" in req.warning
 
 
-def test_this_editable_checkout_is_reported_as_local() -> None:
+def test_this_editable_checkout_is_what_current_reports() -> None:
+    from importlib import metadata
+
+    dist = metadata.distribution(requirement.DISTRIBUTION)
+    record = json.loads(dist.read_text("direct_url.json") or "{}")
+    assert record.get("dir_info", {}).get("editable"), "the tests run from an editable install"
     req = requirement.current()
-    assert req.spec == f"mlops-toolkit=={__version__}"
-    assert req.source == "local" and req.warning
+    folder = Path(record["url"].removeprefix("file://"))
+    # Whatever this checkout's origin is (none here; GitHub's in CI): the checkout decides.
+    assert req == (requirement.from_checkout(folder, __version__) or requirement.from_direct_url(
+        json.dumps(record), __version__
+    ))
+    assert req.source in ("checkout", "local") and (req.source == "checkout" or req.warning)
+
+
+ORIGIN = "https://github.com/org/mlops-toolkit.git"
+
+
+def _checkout(tmp_path: Path, origin: str | None = ORIGIN, *, pushed: bool = True) -> tuple[Path, str]:
+    """A clone of a repo (its origin then pointed at `origin`), with HEAD on origin's main when
+    pushed; returns (the clone, HEAD). Only refs are read: no network."""
+    upstream = tmp_path / "upstream"
+    write_files(upstream, {"pyproject.toml": "[project]\nname = 'mlops-toolkit'\n", "pkg/x.py": "X = 1\n"})
+    git(upstream, "init", "-q", "-b", "main")
+    commit_all(upstream, "toolkit")
+    clone = tmp_path / "checkout"
+    git(tmp_path, "clone", "-q", str(upstream), str(clone))
+    if origin is None:
+        git(clone, "remote", "remove", "origin")
+    else:
+        git(clone, "remote", "set-url", "origin", origin)
+    if not pushed:
+        (clone / "pkg" / "y.py").write_text("Y = 2\n")
+        commit_all(clone, "local only")
+    return clone, git(clone, "rev-parse", "HEAD")
+
+
+def _editable(folder: Path) -> str:
+    return direct_url(url=folder.as_uri(), dir_info={"editable": True})
+
+
+@pytest.mark.parametrize("editable", [True, False])
+def test_a_checkout_with_a_reachable_origin_pins_its_commit(tmp_path: Path, editable: bool) -> None:
+    clone, head = _checkout(tmp_path)
+    record = direct_url(url=clone.as_uri(), dir_info={"editable": editable})
+    req = requirement.from_direct_url(record, "0.1.0")
+    assert req.spec == f"mlops-toolkit @ git+{ORIGIN}@{head}"
+    assert (req.source, req.warning, req.installable) == ("checkout", None, True)
+
+
+def test_a_commit_on_no_branch_of_origin_is_warned_about(tmp_path: Path) -> None:
+    clone, head = _checkout(tmp_path, pushed=False)
+    req = requirement.from_direct_url(_editable(clone), "0.1.0")
+    assert req.spec == f"mlops-toolkit @ git+{ORIGIN}@{head}"
+    assert req.warning and f"commit {head[:12]} is on none of origin's branches" in req.warning
+    assert "push it" in req.warning and not req.installable
+    # Pushed (as far as the local refs know): no warning.
+    git(clone, "update-ref", "refs/remotes/origin/feature", head)
+    assert requirement.from_direct_url(_editable(clone), "0.1.0").warning is None
+
+
+def test_a_dirty_checkout_is_warned_about(tmp_path: Path) -> None:
+    clone, head = _checkout(tmp_path)
+    (clone / "pkg" / "x.py").write_text("X = 'changed'\n")
+    req = requirement.from_direct_url(_editable(clone), "0.1.0")
+    assert req.spec.endswith(f"@{head}") and req.installable
+    assert req.warning and "uncommitted changes" in req.warning
+    git(clone, "checkout", "--", "pkg/x.py")
+    (clone / "notes.txt").write_text("untracked files are not in any commit anyway\n")
+    assert requirement.from_direct_url(_editable(clone), "0.1.0").warning is None
+
+
+def test_a_package_in_a_subfolder_of_the_checkout(tmp_path: Path) -> None:
+    clone, head = _checkout(tmp_path)
+    req = requirement.from_direct_url(_editable(clone / "pkg"), "0.1.0")
+    assert req.spec == f"mlops-toolkit @ git+{ORIGIN}@{head}#subdirectory=pkg"
+
+
+@pytest.mark.parametrize(
+    ("origin", "written"),
+    [
+        (ORIGIN, f"git+{ORIGIN}"),
+        ("git@github.com:org/mlops-toolkit.git", "git+ssh://git@github.com/org/mlops-toolkit.git"),
+        ("ssh://git@gitlab.example.com:2222/g/t.git", "git+ssh://git@gitlab.example.com:2222/g/t.git"),
+        ("git+ssh://git@github.com/org/t.git", "git+ssh://git@github.com/org/t.git"),
+        ("git://example.org/t.git", "git+git://example.org/t.git"),
+        # A token in the URL is never written into a committed file.
+        ("https://x-access-token:ghp_SECRET@github.com/org/t.git", "git+https://github.com/org/t.git"),
+        ("ssh://git:hunter2@host.example/t.git", "git+ssh://git@host.example/t.git"),
+    ],
+)
+def test_reachable_origins(tmp_path: Path, origin: str, written: str) -> None:
+    clone, head = _checkout(tmp_path, origin)
+    req = requirement.from_direct_url(_editable(clone), "0.1.0")
+    assert req.spec == f"mlops-toolkit @ {written}@{head}"
+    assert "SECRET" not in (req.warning or "") and "hunter2" not in (req.warning or "")
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [None, "/srv/git/mlops-toolkit.git", "../mlops-toolkit", "file:///srv/git/t.git",
+     "http://github.com/org/t.git", "https://localhost/t.git", "ssh://127.0.0.1/t.git",
+     "localhost:t.git"],
+)
+def test_unreachable_origins_fall_back_to_the_pin(tmp_path: Path, origin: str | None) -> None:
+    clone, _ = _checkout(tmp_path, origin)
+    req = requirement.from_direct_url(_editable(clone), "0.1.0")
+    assert (req.spec, req.source, req.installable) == ("mlops-toolkit==0.1.0", "local", False)
+    assert req.warning and "--toolkit-requirement" in req.warning
+
+
+def test_a_folder_that_is_not_a_checkout_falls_back_to_the_pin(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    req = requirement.from_direct_url(_editable(tmp_path / "src"), "0.1.0")
+    assert (req.spec, req.source) == ("mlops-toolkit==0.1.0", "local")
+
+
+def test_a_git_file_install_of_a_checkout_uses_its_origin(tmp_path: Path) -> None:
+    clone, head = _checkout(tmp_path)
+    record = direct_url(url=clone.as_uri(), vcs_info={"vcs": "git", "commit_id": head})
+    req = requirement.from_direct_url(record, "0.1.0")
+    assert req.spec == f"mlops-toolkit @ git+{ORIGIN}@{head}" and req.warning is None
 
 
 @pytest.mark.parametrize(

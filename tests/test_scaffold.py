@@ -440,3 +440,64 @@ def test_new_inside_an_existing_repo_points_to_init(tmp_path: Path, monkeypatch:
     assert "inside the existing git repository" in inside.stderr and "`toolkit init" in inside.stderr
     outside = CliRunner().invoke(cli, [*args, "fresh"])
     assert outside.exit_code == 0 and "toolkit init" not in outside.stderr
+
+
+def test_a_refused_new_inside_a_repo_announces_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_repo(tmp_path / "app", {"README.md": "# app\n", "ml/notes.txt": "mine\n"})
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["new", "app/ml", "--toolkit-requirement", "mlops-toolkit==0.1.0"])
+    assert result.exit_code == 1
+    assert "is not empty" in result.stderr
+    # Checked first, announced after: nothing says a project is being made.
+    assert "anyway" not in result.output and "inside the existing" not in result.stderr
+    assert sorted(p.name for p in (tmp_path / "app" / "ml").iterdir()) == ["notes.txt"]
+
+
+def _next_steps(out: str) -> list[str]:
+    lines = out.splitlines()
+    start = lines.index("Next steps:") + 1
+    return [line.strip() for line in lines[start:] if line.startswith("  ")]
+
+
+def test_next_steps_run_as_printed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`toolkit new --no-git` from an install no runner can reach, by a user with no git identity:
+    every printed step, run as printed, succeeds."""
+    bare = tmp_path / "gitconfig"
+    bare.write_text("[init]\n\tdefaultBranch = master\n[commit]\n\tgpgsign = false\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(bare))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("EMAIL", "")
+    for name in ("AUTHOR", "COMMITTER"):
+        for part in ("NAME", "EMAIL"):
+            monkeypatch.delenv(f"GIT_{name}_{part}", raising=False)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _invoke("new", "proj", "--no-git")
+    assert code == 0, err
+    steps = _next_steps(out)
+    assert "pip install -r requirements.txt" not in "\n".join(steps)  # its toolkit line cannot install
+    assert any(step.startswith("git config user.name") for step in steps)
+    script = "set -e\n" + "\n".join(steps) + "\n"
+    env = {**os.environ, "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    done = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    root = tmp_path / "proj"
+    assert git(root, "rev-list", "--count", "HEAD") == "1" and git(root, "status", "--porcelain") == ""
+    assert any((tmp_path / "proj-dvc-storage").rglob("*"))  # dvc push wrote the data there
+
+
+def test_next_steps_follow_the_situation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    given = ["--toolkit-requirement", "mlops-toolkit==0.1.0"]
+    code, out, err = _invoke("new", "a", "--no-git", *given)
+    assert code == 0, err
+    steps = _next_steps(out)
+    assert steps[0] == "cd a" and steps[1] == "git init -b main && dvc init"
+    assert any(step.startswith("pip install -r requirements.txt") for step in steps)  # as given
+    assert not any(step.startswith("git config") for step in steps)  # the tests' identity is set
+    assert steps[-1].startswith("dvc push")
+    code, out, err = _invoke("new", "b", "--no-git", *given, "--remote", "s3://bucket/b")
+    assert code == 0, err
+    # An S3 remote needs credentials first: the check says which are missing, else dvc push runs.
+    assert _next_steps(out)[-1].startswith("toolkit remote check && dvc push")

@@ -2,17 +2,20 @@
 
 Only what is missing is added, and nothing else is touched: the CI workflows `toolkit new`
 writes (rendered by toolkit/scaffold.py, with the DVC root's `working-directory` when it is a
-subfolder), a toolkit.yaml whose gate suggestions (drawn from the metrics the repo declares) are
-left commented out, and the toolkit in the requirements file the workflows install. The plan is
-built completely before the first write, and refused as a whole when a file it would create
-exists. Each kind of change is one small function returning `Change`s, so another (a DVC
-remote, say) is one more function in `plan()`.
+subfolder, and the repository's default branch), a toolkit.yaml in the DVC root whose gate
+suggestions (drawn from the metrics the repo declares) are left commented out, with `base:` when
+the default branch is not `main`, and the toolkit (and the DVC extra for the repo's remote) in the
+requirements file the workflows install (toolkit/installs.py chooses it). The plan is built
+completely before the first write, and refused as a whole when a file it would create exists.
+Each kind of change is one small function returning `Change`s, so another (a DVC remote, say) is
+one more function in `plan()`.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +34,6 @@ WORKFLOWS = (
     ".github/workflows/pr-comment.yml",
     ".github/workflows/main.yml",
 )
-REQUIREMENTS = "requirements.txt"
 MAX_SUGGESTIONS = 5
 
 
@@ -45,6 +47,80 @@ class Change:
     why: str  # shown in the plan
 
 
+@dataclass(frozen=True)
+class Branch:
+    """The repository's default branch, and how it was found (shown to the user)."""
+
+    name: str
+    source: str  # "origin's HEAD", "the checked-out branch", ...
+    assumed: bool = False  # nothing named it: a guess the user should check
+
+
+GIVEN = "--branch"
+
+
+def _given_branch(git_root: Path, name: str) -> Branch:
+    """`--branch NAME`, when git accepts NAME as a branch name."""
+    from toolkit import git
+
+    done = None if name.startswith("-") else git.run(git_root, "check-ref-format", "--branch", name)
+    if done is None or done.returncode != 0 or done.stdout.decode(errors="replace").strip() != name:
+        raise ToolkitError(
+            f"--branch {name!r} is not a valid git branch name; pass the name of the branch pull "
+            "requests merge into, such as main or master."
+        )
+    return Branch(name, GIVEN)
+
+
+#: What the workflows may hold as a branch name: it lands in YAML and in `run:` lines, so no
+#: quote, bracket, `$`, `{` or space (all valid in git branch names).
+_SAFE_BRANCH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/+-]*$")
+
+
+def _safe(branch: Branch) -> Branch:
+    if not _SAFE_BRANCH.match(branch.name):
+        given = branch.source == GIVEN
+        raise ToolkitError(
+            f"{'--branch' if given else f'the default branch ({branch.source})'} {branch.name!r} "
+            "has characters the workflows cannot hold safely (letters, digits and . _ / + - only); "
+            + ("pass another." if given else "pass --branch NAME with the branch pull requests merge into.")
+        )
+    return branch
+
+
+#: Names a default branch usually has: preferred, in this order, over a feature branch checked out.
+CONVENTIONAL_BRANCHES = ("main", "master", "develop", "trunk")
+
+
+def default_branch(git_root: Path) -> Branch:
+    """origin's HEAD, else the checked-out branch when it is a usual default name (or nothing
+    better is known), else the one usual name among the branches; HEAD may be detached or unborn."""
+    from toolkit import git
+
+    done = git.run(git_root, "symbolic-ref", "--quiet", "refs/remotes/origin/HEAD")
+    ref = done.stdout.decode(errors="replace").strip()
+    prefix = "refs/remotes/origin/"
+    if done.returncode == 0 and ref.startswith(prefix) and len(ref) > len(prefix):
+        return Branch(ref.removeprefix(prefix), "origin's HEAD")
+    current = git.current_branch(git_root)  # also before the first commit
+    if current in CONVENTIONAL_BRANCHES:
+        return Branch(current, "the checked-out branch")
+    listed = git.run(git_root, "for-each-ref", "--format=%(refname)", "refs/heads/", prefix)
+    refs = listed.stdout.decode(errors="replace").split() if listed.returncode == 0 else []
+    known = {r.removeprefix("refs/heads/").removeprefix(prefix) for r in refs}
+    usual = [name for name in CONVENTIONAL_BRANCHES if name in known]
+    if len(usual) == 1:
+        return Branch(usual[0], f"the one branch here named {' or '.join(CONVENTIONAL_BRANCHES)}")
+    if usual:
+        return Branch(usual[0], f"the first of the branches {', '.join(usual)}", assumed=True)
+    if current:
+        return Branch(current, "the checked-out branch", assumed=True)
+    local = [r.removeprefix("refs/heads/") for r in refs if r.startswith("refs/heads/")]
+    if len(local) == 1:
+        return Branch(local[0], "the only branch (HEAD is detached)")
+    return Branch(scaffold.BRANCH, "HEAD is detached and no branch is named like a default", assumed=True)
+
+
 @dataclass
 class Plan:
     """Everything `toolkit init` would do in one repository."""
@@ -53,8 +129,11 @@ class Plan:
     dvc_root: Path
     changes: list[Change] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    branch: Branch = field(default_factory=lambda: Branch("main", "assumed"))
     remote: RemoteSpec | None = None  # `--remote`: set as the DVC default remote
     existing_remote: str | None = None  # the default remote the repo already has, if any
+    force_add: set[Path] = field(default_factory=set)  # created files git ignores (`git add -f`)
+    has_origin: bool = False  # the git repo has a remote named origin
 
     def rel(self, path: Path) -> str:
         """path relative to the git root, with forward slashes."""
@@ -66,13 +145,16 @@ def _rel(path: Path, start: Path) -> str:
     return "." if rel in ("", ".") else rel
 
 
-def plan(path: Path, toolkit_requirement: str, remote: RemoteSpec | None = None) -> Plan:
+def plan(path: Path, toolkit_requirement: str, remote: RemoteSpec | None = None,
+         branch: str | None = None) -> Plan:
     """What `toolkit init` would change in the repo around `path` (nothing is written here)."""
     from toolkit import dvc, git
 
     dvc_root = dvc.find_root(path).resolve()
     git_root = git.find_root(dvc_root).resolve()
-    result = Plan(git_root=git_root, dvc_root=dvc_root, remote=remote)
+    chosen = _safe(_given_branch(git_root, branch) if branch is not None else default_branch(git_root))
+    result = Plan(git_root=git_root, dvc_root=dvc_root, branch=chosen, remote=remote)
+    result.has_origin = git.run(git_root, "remote", "get-url", "origin").returncode == 0
     requirements, req_change = _requirements(result, toolkit_requirement)
     result.changes += _workflows(result, toolkit_requirement, requirements)
     result.changes += _toolkit_yaml(result)
@@ -94,32 +176,41 @@ def conflicts(p: Plan) -> list[str]:
 
 def _requirements(p: Plan, spec: str) -> tuple[Path, list[Change]]:
     """The requirements file the workflows install, and the lines it lacks: the toolkit, and
-    DVC's S3 extra for an s3:// `--remote`."""
+    DVC's extra for the remote (`--remote`, else the default remote the repo has)."""
+    from toolkit import dvc, installs
     from toolkit.requirement import names_toolkit
 
-    extra = p.remote.requirement if p.remote is not None and p.remote.is_s3 else None
-    for folder in dict.fromkeys((p.dvc_root, p.git_root)):
-        candidate = folder / REQUIREMENTS
-        if candidate.is_file():
-            text = candidate.read_text(encoding="utf-8", errors="replace")
-            lines = text.splitlines()
-            wanted = [] if any(names_toolkit(line) for line in lines) else [spec]
-            if not wanted:
-                p.notes.append(f"{p.rel(candidate)} already installs the toolkit.")
-            if extra and not any(line.replace(" ", "").startswith("dvc[s3]") for line in lines):
-                wanted.append(extra)
-            if not wanted:
-                return candidate, []
-            lead = "" if not text or text.endswith("\n") else "\n"
-            why = f"add {', '.join(f'`{w}`' for w in wanted)} (the workflows install this file)"
-            added = lead + "".join(f"{w}\n" for w in wanted)
-            return candidate, [Change(candidate, "append", added.encode(), why)]
-    target = p.dvc_root / REQUIREMENTS
+    url = p.remote.url if p.remote is not None else None
+    if url is None:
+        existing = dvc.default_remote(p.dvc_root)
+        url = existing.url if existing is not None else None
+    extra = installs.dvc_extra(url) if url else None
+    choice = installs.choose(p.git_root, p.dvc_root)
+    p.notes += choice.notes
+    if choice.ignored:
+        p.force_add.add(choice.path)
+    candidate = choice.path
+    if choice.exists:
+        text = candidate.read_text(encoding="utf-8", errors="replace")
+        lines = text.splitlines()
+        wanted = [] if any(names_toolkit(line) for line in lines) else [spec]
+        if not wanted:
+            p.notes.append(f"{p.rel(candidate)} already installs the toolkit.")
+        if extra and not installs.satisfied(lines, extra):
+            wanted.append(installs.extra_line(lines, extra))
+        if not wanted:
+            return candidate, []
+        lead = "" if not text or text.endswith("\n") else "\n"
+        why = f"add {', '.join(f'`{w}`' for w in wanted)} (the workflows install this file)"
+        added = lead + "".join(f"{w}\n" for w in wanted)
+        return candidate, [Change(candidate, "append", added.encode(), why)]
+    dvc_line = installs.extra_line([], extra) if extra else None
     body = (
         "# What the CI workflows install (`pip install -r`): add what your pipeline's stages need.\n"
-        f"{spec}\n" + (f"{extra}\n" if extra else "")
+        f"{spec}\n" + (f"{dvc_line}\n" if dvc_line else "")
     )
-    return target, [Change(target, "create", body.encode(), f"installs `{spec}` in the workflows")]
+    why = f"installs `{spec}`" + (f" and `{dvc_line}`" if dvc_line else "") + " in the workflows"
+    return candidate, [Change(candidate, "create", body.encode(), why)]
 
 
 def _remote(p: Plan) -> list[Change]:
@@ -145,6 +236,7 @@ def _workflows(p: Plan, spec: str, requirements: Path) -> list[Change]:
             "working_directory": sub,
             "dvc_prefix": "" if sub == "." else sub + "/",
             "requirements_file": p.rel(requirements),
+            "default_branch": p.branch.name,
         },
     )
     where = "" if sub == "." else f" (in {sub})"
@@ -195,8 +287,24 @@ def _toolkit_yaml(p: Plan) -> list[Change]:
             "#     max_drop: 0.01",
         ]
         why = "commented-out settings"
+    if p.branch.name != scaffold.BRANCH:
+        lines += [
+            "",
+            f"# The default branch ({p.branch.source}): what `toolkit diff`, `report` and `gates`",
+            "# compare against without --base (a pull request's check uses the PR's own base).",
+            f"base: {_yaml_scalar(p.branch.name)}",
+        ]
+        why += f"; `base: {p.branch.name}`"
     text = "\n".join(lines) + "\n"
     return [Change(p.dvc_root / config.FILENAME, "create", text.encode(), why)]
+
+
+def _yaml_scalar(text: str) -> str:
+    """text as one YAML scalar that reads back as the same string."""
+    import yaml
+
+    dumped: str = yaml.safe_dump(text, default_flow_style=True, width=10_000)
+    return dumped.removesuffix("\n...\n").strip()
 
 
 def check(p: Plan) -> None:

@@ -114,11 +114,18 @@ def new(
     metavar="SPEC",
     help="How the requirements install the toolkit (default: the running install).",
 )
+@click.option(
+    "--branch",
+    metavar="NAME",
+    help="The default branch the workflows and toolkit.yaml name (default: origin's HEAD, else "
+    "the checked-out branch).",
+)
 @_remote_options
 def init(
     path: Path | None,
     dry_run: bool,
     toolkit_requirement: str | None,
+    branch: str | None,
     remote_url: str | None,
     endpoint_url: str | None,
     region: str | None,
@@ -126,7 +133,7 @@ def init(
     """Add what the toolkit needs to the DVC repo around PATH (default: here); change nothing else."""
     _check_remote_options(remote_url, endpoint_url, region)
     _dispatch(
-        "init", path=path, dry_run=dry_run, toolkit_requirement=toolkit_requirement,
+        "init", path=path, dry_run=dry_run, toolkit_requirement=toolkit_requirement, branch=branch,
         remote_url=remote_url, endpoint_url=endpoint_url, region=region,
     )
 

@@ -86,7 +86,7 @@ def action_pins() -> dict[str, str]:
 def context(root: Path, toolkit_requirement: str, remote: RemoteSpec | None = None) -> dict[str, object]:
     """The template variables for a project at root."""
     return {
-        # issue 13: an S3 remote (`--remote s3://...`) adds dvc[s3] and the OIDC steps.
+        # An S3 remote (`--remote s3://...`) adds dvc[s3] and the OIDC steps.
         "remote_s3": bool(remote and remote.is_s3),
         "remote_url": remote.url if remote else None,
         "remote_endpoint": remote.endpoint_url if remote else None,
@@ -99,6 +99,8 @@ def context(root: Path, toolkit_requirement: str, remote: RemoteSpec | None = No
         "working_directory": ".",
         "dvc_prefix": "",
         "requirements_file": "requirements.txt",
+        # The branch the workflows treat as the default (`toolkit init` passes the repository's).
+        "default_branch": "main",
         "toolkit_requirement": toolkit_requirement,
         "uses": action_pins(),
         "name": project_name(root.name),
@@ -222,6 +224,18 @@ def _dvc(root: Path, environ: Mapping[str, str], *args: str) -> None:
         lines = (done.stderr or done.stdout).decode(errors="replace").strip().splitlines()
         last = lines[-1].removeprefix("ERROR: ") if lines else f"exit code {done.returncode}"
         raise ScaffoldError(f"`dvc {' '.join(args)}` failed in {root}: {last}")
+
+
+def has_identity(root: Path, environ: Mapping[str, str]) -> bool:
+    """True when `git commit` in root knows its author and committer (config or environment)."""
+    for kind in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"):
+        try:
+            done = proc.run(["git", "var", kind], cwd=root, env=environ, check=False)
+        except ToolkitError:  # no git at all: the steps that need it say so themselves
+            return True
+        if done.returncode != 0:
+            return False
+    return True
 
 
 def _identity_env(root: Path, environ: Mapping[str, str]) -> dict[str, str]:

@@ -6,8 +6,12 @@ import os
 import shlex
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from toolkit import output, requirement, scaffold
+
+if TYPE_CHECKING:
+    from toolkit.remote import RemoteSpec
 
 
 def _shown(path: Path, cwd: Path) -> str:
@@ -36,7 +40,7 @@ def run(
 
     spec = remotes.parse(remote_url, endpoint_url, region) if remote_url is not None else None
     toolkit = requirement.resolve(toolkit_requirement)
-    _point_to_init(cwd / path)
+    enclosing = _enclosing_repo(cwd / path)
     made = scaffold.create(
         path, force=force, git=not no_git, environ=environ, cwd=cwd, toolkit_requirement=toolkit.spec,
         remote=spec,
@@ -59,11 +63,32 @@ def run(
             f"DVC remote `{scaffold.REMOTE_NAME}` (default): {made.storage} (a local folder; "
             "see the README to use shared storage)."
         )
+    if enclosing is not None:
+        output.warn(
+            f"{made.root} is {'' if enclosing == made.root else 'inside '}the existing git repository "
+            f"{enclosing}; to add the CI "
+            "workflows and toolkit.yaml to a DVC project there instead, run "
+            f"`toolkit init {shlex.quote(str(enclosing))}`."
+        )
 
     output.write_line(f"requirements.txt installs the toolkit as: {toolkit.spec}")
     if toolkit.warning:
         output.warn(toolkit.warning)
 
+    output.write_line("")
+    output.write_line("Next steps:")
+    for step in _next_steps(made, spec, toolkit, where, environ):
+        output.write_line(f"  {step}")
+    output.write_line(
+        "Then push to GitHub: pull requests get a metrics report comment and quality gates "
+        "(toolkit.yaml)."
+    )
+    return 0
+
+
+def _next_steps(made: scaffold.Scaffold, spec: RemoteSpec | None, toolkit: requirement.Requirement,
+                where: str, environ: Mapping[str, str]) -> list[str]:
+    """Commands that work as printed, in order, in the situation `toolkit new` left."""
     storage = scaffold.storage_name(made.root)
     steps = [f"cd {where}"]
     if not made.git:
@@ -77,25 +102,27 @@ def run(
                 steps += [f"dvc remote modify {scaffold.REMOTE_NAME} endpointurl {endpoint}"]
             if spec.region:
                 steps += [f"dvc remote modify {scaffold.REMOTE_NAME} region {spec.region}"]
-    steps += [
-        "pip install -r requirements.txt   # the project's needs, the toolkit included",
-        "toolkit repro                     # prepare, train, evaluate (seconds)",
-        'git add -A && git commit -m "Reproduce the pipeline"   # dvc.lock and eval/',
-        "dvc push                          # the data and model to the DVC remote",
-    ]
-    output.write_line("")
-    output.write_line("Next steps:")
-    for step in steps:
-        output.write_line(f"  {step}")
-    output.write_line(
-        "Then push to GitHub: pull requests get a metrics report comment and quality gates "
-        "(toolkit.yaml)."
-    )
-    return 0
+    if toolkit.installable:
+        steps += ["pip install -r requirements.txt   # the project's needs, the toolkit included"]
+    else:
+        # pip cannot install the toolkit's line (see the warning); the toolkit runs here already.
+        steps += [
+            "grep -viE '^mlops[-_.]toolkit' requirements.txt | pip install -r /dev/stdin"
+            "   # all but the toolkit, which is installed here"
+        ]
+    steps += ["toolkit repro                     # prepare, train, evaluate (seconds)"]
+    if not scaffold.has_identity(made.root, environ):
+        steps += ['git config user.name "Your Name" && git config user.email you@example.com']
+    steps += ['git add -A && git commit -m "Reproduce the pipeline"   # dvc.lock and eval/']
+    if spec is not None and spec.is_s3:
+        steps += ["toolkit remote check && dvc push  # once the remote's credentials are set"]
+    else:
+        steps += ["dvc push                          # the data and model to the DVC remote"]
+    return steps
 
 
-def _point_to_init(path: Path) -> None:
-    """Warn when PATH is inside an existing git repo: adopting it is `toolkit init`'s job."""
+def _enclosing_repo(path: Path) -> Path | None:
+    """The existing git repository PATH is inside, if any (adopting it is `toolkit init`'s job)."""
     from toolkit.errors import ToolkitError
     from toolkit.git import find_root
 
@@ -103,11 +130,6 @@ def _point_to_init(path: Path) -> None:
     while not existing.is_dir() and existing != existing.parent:
         existing = existing.parent
     try:
-        top = find_root(existing)
+        return find_root(existing).resolve()
     except ToolkitError:
-        return
-    output.warn(
-        f"{path} is inside the existing git repository {top}; to add the CI workflows and "
-        f"toolkit.yaml to a DVC project there, run `toolkit init {shlex.quote(str(top))}` instead. "
-        "Scaffolding a new project anyway."
-    )
+        return None
