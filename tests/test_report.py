@@ -526,6 +526,13 @@ def test_a_plot_not_in_the_cache_says_so_not_no_data() -> None:
     )
     chart = render(one_side, [], options=OPTIONS).split("### Plots", 1)[1]
     assert 'title "ROC curve - base 1111111 only (head: not in the local DVC cache)"' in chart
+    matrix = comparison(
+        {"acc": (0.9, 0.91)},
+        problems=[_cache_problem(CONFUSION.path, "main")],
+        plots=[PlotData(CONFUSION, None, confusion_rows({("0", "0"): 3}))],
+    )
+    table = render(matrix, [], options=OPTIONS).split("### Plots", 1)[1]
+    assert "Counts at head 2222222 (base: not in the local DVC cache)." in table
 
 
 def test_masked_params_show_the_change_never_the_value() -> None:
