@@ -74,12 +74,15 @@ def test_stale_workspace(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert code == 0
     assert "stage prep is out of date (params config.toml:prep changed since dvc.lock)" in err
     code, out, err = _run(repo, monkeypatch, "diff", "--base", "feature", "--json")
-    assert json.loads(out)["stale"] == {"stages": ["prep"], "params": ["config.toml:prep"], "deps": []}
+    assert json.loads(out)["stale"] == {
+        "stages": ["prep"], "params": ["config.toml:prep"], "deps": [], "missing": [], "unchecked": []
+    }
 
     code, out, err = _run(repo, monkeypatch, "report", "--base", "feature")
     assert code == 0
     lines = out.splitlines()
-    assert lines[1].startswith("## ") and lines[3] == "> [!WARNING]"
+    headline = "⚠️ Stale results, not a verdict: the quality gate passes on them"
+    assert lines[1] == f"## {headline}" and lines[3] == "> [!WARNING]"  # never "✅ ... passes"
     assert "stage prep is out of date" in lines[4]
     assert out.index("stale") < out.index("Comparing")
 
@@ -90,6 +93,7 @@ def test_stale_workspace(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     code, out, err = _run(repo, monkeypatch, "gates", "--base", "feature", "--allow-stale")
     assert code == 0, err
     assert "stage prep is out of date" in err and "pass" in out
+    assert out.splitlines()[-1] == headline  # the report's verdict, word for word
 
     # A commit as head is what it is: no status check.
     code, out, err = _run(repo, monkeypatch, "gates", "--base", "feature", "--head", "main")
