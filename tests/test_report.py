@@ -494,6 +494,9 @@ def test_near_identical_problems_are_grouped() -> None:
         ),
         Problem("eval/a", "main", "missing", "metrics file eval/a is not committed at main (1111111).",
                 "main (1111111)"),
+        # The same file, declared as a plot too: read twice, listed once.
+        Problem("eval/a", "main", "missing", "plot file eval/a is not committed at main (1111111).",
+                "main (1111111)"),
     ]
     comp = comparison({"acc": (0.9, 0.91)}, problems=problems)
     text = render(comp, [], options=OPTIONS)

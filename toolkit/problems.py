@@ -42,7 +42,12 @@ def _shape(problem: Problem) -> str:
 def group(problems: Sequence[Problem]) -> list[ProblemGroup]:
     """Problems merged by (kind, message shape), in order of first appearance."""
     found: dict[tuple[str, str], list[Problem]] = {}
+    seen: set[tuple[str, str, str]] = set()
     for problem in problems:
+        once = (problem.path, problem.revision, problem.kind)
+        if once in seen:
+            continue  # one file read twice (declared as metrics and as a plot): one problem
+        seen.add(once)
         found.setdefault((problem.kind, _shape(problem)), []).append(problem)
     return [
         ProblemGroup(
