@@ -563,8 +563,14 @@ def test_a_pr_whose_committed_results_are_out_of_date_is_told(
     reproduced: Path, github: GitHubServer, tmp_path: Path
 ) -> None:
     pr = open_pr(reproduced, tmp_path / "w")  # changes train.C, commits neither dvc.lock nor metrics
+    params = pr.root / "params.yaml"
+    params.write_text(params.read_text() + "db:\n  password: hunter2-in-the-pr\n")
     run = run_ci(pr, github, tmp_path / "runner")
     assert run.proc.returncode == 0, run.proc.stderr
+    # A secret param: masked in the log by GitHub (`::add-mask::`), `***` in the report.
+    assert "::add-mask::hunter2-in-the-pr" in run.proc.stdout.splitlines()
+    out = run.everything(github).decode().replace("::add-mask::hunter2-in-the-pr", "")
+    assert "hunter2" not in out and "| `db.password` | `params.yaml` | — | `***` | new |" in run.report
     lines = run.report.split("\n")
     assert lines[1] == "## ✅ Both quality gates pass"  # the gates judged CI's own reproduction
     assert lines[3] == "> [!WARNING]"

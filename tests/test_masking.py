@@ -167,3 +167,20 @@ def test_secrets_defaults_false_shows_the_defaults(repo: Path) -> None:
     (repo / "toolkit.yaml").write_text("secrets:\n  keys: [dsn]\n  defaults: false\n")
     out = _run("diff", "--base", "HEAD~1", "--json", "--all")
     assert "hunter2-head" in out and "dsn-value" not in out
+
+
+def test_workspace_secrets_for_the_actions_log_mask(repo: Path) -> None:
+    from toolkit.config import load_config
+    from toolkit.masking import workspace_secrets
+
+    names = load_config(repo).secret_keys
+    found = workspace_secrets(repo, names)
+    assert set(found) == {
+        "hunter2-head", "p4ss-head-camel", "sk-live-head", "s3cr3t-head", "tok-unchanged", "dsn-value-head",
+        "admin",  # credentials.user: under a secret-looking segment
+    }
+    (repo / "params.yaml").write_text("db:\n  password: abc\n  port: 5432\n  host: db.internal\n")
+    assert workspace_secrets(repo, names) == ["dsn-value-head"]  # too short to mask: abc
+    assert workspace_secrets(repo, ()) == []
+    (repo / "params.yaml").write_text("db: [unclosed\n")
+    assert workspace_secrets(repo, names) == ["dsn-value-head"]  # the comparison reports the file

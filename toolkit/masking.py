@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import re
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from toolkit.results import Entry
 
@@ -76,3 +77,42 @@ def mask(entries: list[Entry], names: Sequence[str]) -> list[Entry]:
             )
         out.append(e)
     return out
+
+
+def workspace_secrets(root: Path, names: Sequence[str]) -> list[str]:
+    """The values of secret-looking params in the workspace's params files (for `::add-mask::`).
+
+    So a stage command that interpolates `${db.password}` does not print it in `dvc repro`'s log.
+    Values under 4 characters are left out: masking `1` would blank every 1 in the log.
+    """
+    from toolkit import dvcfiles, formats, git, metrics, safefs
+    from toolkit.compare import root_prefix
+    from toolkit.errors import ToolkitError
+
+    keys = compiled(tuple(names))
+    if not keys.names:
+        return []
+
+    def read(path: str) -> bytes | None:
+        return safefs.read_inside(root, path, "the workspace")
+
+    try:
+        files = git.start_listing(root, None, root_prefix(root))()
+        project = dvcfiles.load_project(files, read, "the workspace")
+    except ToolkitError:
+        return []  # the comparison names what cannot be read
+    values = [metrics.flatten(used) for used in project.tracked_vars.values()]
+    for path in project.params:
+        try:
+            data = read(path)
+            if data is not None:
+                values.append(metrics.flatten(formats.parse(path, data, "the workspace")))
+        except ToolkitError:
+            continue
+    found: list[str] = []
+    for flat in values:
+        for key, value in flat.items():
+            text = value if isinstance(value, str) else None
+            if text is not None and len(text) >= 4 and keys.matches(key) and text not in found:
+                found.append(text)
+    return found

@@ -78,6 +78,11 @@ def _run(
     compare.resolve_base(root, base_rev, environ, config)
     report_path = _report_path(output, environ, root)
 
+    if ctx.in_actions:  # a stage command may print a secret param it interpolates: GitHub hides it
+        from toolkit.masking import workspace_secrets
+
+        for value in workspace_secrets(root, config.secret_keys):
+            actions.mask(value)
     # dvc.repro folds its own log into a `::group::`; the pipeline never sees the token.
     pipeline_env = proc.child_env(environ)
     repro = dvc.repro(
