@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -235,9 +236,9 @@ def test_past_the_hash_budget_dvc_status_answers(repo: Path, monkeypatch: pytest
     calls: list[Path] = []
     real = stale._dvc_status
 
-    def spy(root: Path) -> object:
+    def spy(root: Path, tracked: Any = None) -> object:
         calls.append(root)
-        return real(root)
+        return real(root, tracked)
 
     monkeypatch.setattr(stale, "_dvc_status", spy)
     monkeypatch.setattr(stale, "MAX_HASH_BYTES", 10)  # gen.py alone is more
