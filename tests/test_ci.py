@@ -76,8 +76,13 @@ def open_pr(
     c: str = "0.01",
     gate_min: str | None = None,
     evaluate_suffix: str = "",
+    reproduce: bool = False,
 ) -> PullRequest:
-    """Copy the project; branch `feature` changes train.C (and maybe a gate); check out the merge."""
+    """Copy the project; branch `feature` changes train.C (and maybe a gate); check out the merge.
+
+    The branch commits the change alone (its dvc.lock and metrics out of date), or with
+    `reproduce` what `dvc repro` made of it, as a careful author would.
+    """
     shutil.copytree(reproduced, dest, symlinks=True)
     root = dest / "demo"
     base_sha = git(root, "rev-parse", "HEAD")
@@ -90,6 +95,10 @@ def open_pr(
     if evaluate_suffix:
         script = root / "src" / "evaluate.py"
         script.write_text(script.read_text() + evaluate_suffix)
+    if reproduce:
+        env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]}
+        done = _toolkit(["repro"], root, env)
+        assert done.returncode == 0, done.stderr
     head_sha = commit_all(root, "Change C")
     git(root, "checkout", "-q", "--detach", base_sha)
     git(root, "merge", "-q", "--no-ff", "-m", "Merge feature into main", "feature")
@@ -275,7 +284,10 @@ def test_fork_pr_with_read_only_token_warns_and_passes(
         changes={"pull_request.head.repo.full_name": "evil-fork/Hello-World"},
     )
     assert run.proc.returncode == 0, run.proc.stderr
-    warnings = [line for line in run.proc.stdout.splitlines() if line.startswith("::warning")]
+    warnings = [
+        line for line in run.proc.stdout.splitlines()
+        if line.startswith("::warning") and "title=Committed results out of date" not in line
+    ]
     assert len(warnings) == 1
     assert "not posted" in warnings[0] and "fork" in warnings[0]
     assert "pull-requests: write" in warnings[0].replace("%0A", "\n")
@@ -537,3 +549,68 @@ def test_two_trust_zones_end_to_end_for_a_fork(
     (posted,) = [c for c in github.comments(REPO, 9) if sticky.is_ours(c, "default")]
     assert parse_marker(str(posted["body"])) == {"id": "default", "head": pr.head_sha, "time": "1772366400"}
     assert "accuracy" in str(posted["body"])
+
+
+# -- the branch's own results out of date (the pull request commits no new dvc.lock) ----------
+
+STALE_FILES = (
+    "dvc.lock", "eval/plots/roc.json", "eval/plots/precision_recall.json", "eval/plots/confusion.json",
+    "eval/metrics.json",
+)
+
+
+def test_a_pr_whose_committed_results_are_out_of_date_is_told(
+    reproduced: Path, github: GitHubServer, tmp_path: Path
+) -> None:
+    pr = open_pr(reproduced, tmp_path / "w")  # changes train.C, commits neither dvc.lock nor metrics
+    params = pr.root / "params.yaml"
+    params.write_text(params.read_text() + "db:\n  password: hunter2-in-the-pr\n")
+    run = run_ci(pr, github, tmp_path / "runner")
+    assert run.proc.returncode == 0, run.proc.stderr
+    # A secret param: masked in the log by GitHub (`::add-mask::`), `***` in the report.
+    assert "::add-mask::hunter2-in-the-pr" in run.proc.stdout.splitlines()
+    out = run.everything(github).decode().replace("::add-mask::hunter2-in-the-pr", "")
+    assert "hunter2" not in out and "| `db.password` | `params.yaml` | — | `***` | new |" in run.report
+    lines = run.report.split("\n")
+    assert lines[1] == "## ✅ Both quality gates pass"  # the gates judged CI's own reproduction
+    assert lines[3] == "> [!WARNING]"
+    files = ", ".join(f"`{f}`" for f in STALE_FILES)
+    assert lines[4] == (
+        f"> **Committed results out of date**: {files} at `feature` are not what `dvc repro` gives "
+        "(stages `train`, `evaluate`); this report shows the reproduced results. To fix it, run "
+        "`toolkit repro`, commit them and `dvc push` the new data (or `toolkit repro --push`)."
+    )
+    assert run.summary.strip() == run.report.strip()
+    assert str(ours(github)[0]["body"]) == run.report
+    annotations = [
+        line for line in run.proc.stdout.splitlines()
+        if line.startswith("::") and "title=Committed results out of date" in line
+    ]
+    assert [line.split(",title=")[0] for line in annotations] == [f"::warning file={f}" for f in STALE_FILES]
+    assert all("run `toolkit repro`, commit them" in line for line in annotations)
+    assert run.outputs["verdict"] == "✅ Both quality gates pass"
+
+    # toolkit.yaml can make it a failing check (exit 3, as a failed gate), still naming each file.
+    config = pr.root / "toolkit.yaml"
+    config.write_text(config.read_text() + "\nci:\n  fail-on-stale-results: true\n")
+    failing = run_ci(pr, github, tmp_path / "runner2")
+    assert failing.proc.returncode == 3, failing.proc.stderr
+    assert failing.outputs["verdict"] == "❌ Committed results out of date; both quality gates pass"
+    assert failing.outputs["failed-gates"] == "0"
+    assert failing.report.split("\n")[1:4] == [f"## {failing.outputs['verdict']}", "", "> [!CAUTION]"]
+    errors = [line for line in failing.proc.stdout.splitlines() if line.startswith("::error ")]
+    assert [line.split(",title=")[0] for line in errors] == [f"::error file={f}" for f in STALE_FILES]
+    assert_clean(failing, github)
+
+
+def test_a_pr_that_commits_its_reproduced_results_is_not_told(
+    reproduced: Path, github: GitHubServer, tmp_path: Path
+) -> None:
+    pr = open_pr(reproduced, tmp_path / "w", reproduce=True)
+    config = pr.root / "toolkit.yaml"
+    config.write_text(config.read_text() + "\nci:\n  fail-on-stale-results: true\n")
+    run = run_ci(pr, github, tmp_path / "runner")
+    assert run.proc.returncode == 0, run.proc.stderr
+    assert "Committed results" not in run.report and "Committed results" not in run.proc.stdout
+    assert "train.C" in run.report and run.outputs["verdict"] == "✅ Both quality gates pass"
+    assert "found all 4 stages up to date" in run.report  # nothing left for CI to reproduce

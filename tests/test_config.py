@@ -161,7 +161,7 @@ def test_drift_and_monitor_sections(tmp_path: Path) -> None:
         ("drift: [a]\n", "`drift:` must be a mapping"),
         ("drift:\n  share: 0\n", "drift.share"),
         ("drift:\n  share: true\n", "drift.share"),
-        ("drift:\n  sharre: 0.5\n", "unknown drift option"),
+        ("drift:\n  sharre: 0.5\n", "unknown setting `drift.sharre`; did you mean `drift.share`?"),
         ("drift:\n  columns:\n    a: text\n", "type must be numerical or categorical"),
         ("drift:\n  columns:\n    a: {test: psi}\n", "test must be one of ks, chisquare, z"),
         ("drift:\n  columns:\n    a: {type: categorical, test: ks}\n", "needs numbers"),
@@ -169,7 +169,11 @@ def test_drift_and_monitor_sections(tmp_path: Path) -> None:
         ("monitor:\n  threshold: 2\n", "monitor.threshold"),
         ("monitor:\n  retrain: yes please\n", "monitor.retrain"),
         ("monitor:\n  model: ''\n", "monitor.model"),
-        ("monitor:\n  modle: x\n", "unknown monitor option"),
+        ("monitor:\n  modle: x\n", "unknown setting `monitor.modle`; did you mean `monitor.model`?"),
+        ("monitor:\n  targt: label\n", "unknown setting `monitor.targt`; did you mean `monitor.target`?"),
+        ("drift:\n  columns:\n    a: {tset: ks}\n", "a.tset`; did you mean `drift.columns.a.test`?"),
+        ("report:\n  max_row: 3\n", "unknown setting `report.max_row`; did you mean `report.max_rows`?"),
+        ("monitor:\n  colour: red\n", "`monitor:` takes model, reference, current, target, artifact"),
     ],
 )
 def test_drift_and_monitor_errors_name_the_setting(tmp_path: Path, text: str, needle: str) -> None:
@@ -204,8 +208,11 @@ def test_ci_section(tmp_path: Path) -> None:
         ("ci:\n  timeout-minutes: true\n", "`ci.timeout-minutes`"),
         ("ci:\n  aws:\n    region: eu-west-1\n    read-role: admin\n", "`ci.aws.read-role` must be an IAM"),
         ("ci:\n  aws:\n    write-role: arn:aws:iam::123456789012:role/x\n", "needs `region:`"),
-        ("ci:\n  aws:\n    key: x\n", "unknown ci.aws option(s) ['key']"),
-        ("ci:\n  runner: x\n", "unknown ci option(s) ['runner']"),
+        ("ci:\n  aws:\n    key: x\n", "setting `ci.aws.key`; `ci.aws:` takes region, read-role, write-role."),
+        ("ci:\n  aws:\n    regoin: x\n", "unknown setting `ci.aws.regoin`; did you mean `ci.aws.region`?"),
+        ("ci:\n  runner: x\n", "unknown setting `ci.runner`; did you mean `ci.runs-on`?"),
+        ("ci:\n  fail-on-stale-result: true\n", "did you mean `ci.fail-on-stale-results`?"),
+        ("ci:\n  fail-on-stale-results: 1\n", "`ci.fail-on-stale-results` must be true or false."),
         ("ci: [1]\n", "`ci:` must be a mapping"),
     ],
 )
@@ -220,3 +227,69 @@ def test_top_level_typo_gets_did_you_mean_and_its_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_config(tmp_path)
     assert "toolkit.yaml, line 3: unknown setting `gate`; did you mean `gates:`?" in err.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("gates:\n\t- metric: acc\n", 2),  # a tab as the whole indentation
+        ("gates:\n  - metric: acc\n\tmin: 0.9\n", 3),  # a tab after a mapping
+        ("report:\n  id: x\n \t\n", 3),  # spaces, then a tab, on an otherwise empty line
+        ("report:\n\tid: x\n", 2),
+    ],
+)
+def test_a_tab_is_called_a_tab(tmp_path: Path, text: str, line: int) -> None:
+    (tmp_path / "toolkit.yaml").write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path)
+    assert err.value.message.endswith(
+        f"toolkit.yaml, line {line}: a tab character indents this line; YAML indents with spaces only, "
+        "so replace the tab with spaces."
+    )
+    said = err.value.message.split("toolkit.yaml, ", 1)[1]
+    assert "token" not in said and "violates" not in said
+
+
+def test_a_tab_inside_a_value_is_fine_and_other_syntax_errors_are_not_tabs(tmp_path: Path) -> None:
+    (tmp_path / "toolkit.yaml").write_text('base: "a\tb"\n')
+    assert load_config(tmp_path).base == "a\tb"
+    (tmp_path / "toolkit.yaml").write_text("gates:\n  - metric: [unclosed\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path)
+    said = err.value.message.split("toolkit.yaml, ", 1)[1]
+    assert "tab" not in said and "fix the YAML syntax there" in said
+
+
+def test_secrets_and_stale_results_settings(tmp_path: Path) -> None:
+    from toolkit.masking import DEFAULT_SECRET_KEYS
+
+    assert load_config(tmp_path).secret_keys == DEFAULT_SECRET_KEYS
+    assert load_config(tmp_path).ci.fail_on_stale_results is False
+    (tmp_path / "toolkit.yaml").write_text(
+        "secrets:\n  keys: [dsn, connectionString]\nci:\n  fail-on-stale-results: true\n"
+    )
+    cfg = load_config(tmp_path)
+    assert cfg.secret_keys == (*DEFAULT_SECRET_KEYS, "dsn", "connectionString")
+    assert cfg.ci.fail_on_stale_results is True
+    (tmp_path / "toolkit.yaml").write_text("secrets:\n  keys: [dsn]\n  defaults: false\n")
+    assert load_config(tmp_path).secret_keys == ("dsn",)
+    (tmp_path / "toolkit.yaml").write_text("secrets:\n  defaults: false\n")
+    assert load_config(tmp_path).secret_keys == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("secrets: [password]\n", "`secrets:` must be a mapping (keys, defaults)"),
+        ("secrets:\n  key: [dsn]\n", "unknown setting `secrets.key`; did you mean `secrets.keys`?"),
+        ("secrets:\n  keys: dsn\n", "`secrets.keys` must be a list of key names"),
+        ("secrets:\n  keys: ['', '--']\n", "`secrets.keys` must be a list of key names"),
+        ("secrets:\n  defaults: no\n", "`secrets.defaults` must be true or false."),
+        ("secret:\n  keys: [dsn]\n", "unknown setting `secret`; did you mean `secrets:`?"),
+    ],
+)
+def test_secrets_errors_name_the_setting(tmp_path: Path, text: str, needle: str) -> None:
+    (tmp_path / "toolkit.yaml").write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path)
+    assert needle in err.value.message and "toolkit.yaml, line 1" in err.value.message

@@ -247,6 +247,24 @@ def test_target_may_be_missing_from_the_current_batch(
     assert list(json.loads(result.stdout)["columns"]) == ["a"]
     result = drift(tmp_path, *args, "--target", "label", monkeypatch=monkeypatch)
     assert result.exit_code == 1 and "target column `label` is not in the reference ref.csv" in result.output
+    assert "did you mean" not in result.output
+
+
+@pytest.mark.parametrize(("typo", "column"), [("malignat", "malignant"), ("Malignant", "malignant"),
+                                              ("label", "Label")])
+def test_a_mistyped_target_gets_a_did_you_mean(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, typo: str, column: str
+) -> None:
+    columns = ["a", "b", "c", "d", "e", "f", column]  # the column is past the ones the error lists
+    rows = "".join(",".join(str(i + j) for j in range(len(columns))) + "\n" for i in range(30))
+    for name in ("ref.csv", "cur.csv"):
+        (tmp_path / name).write_text(",".join(columns) + "\n" + rows)
+    args = ["--reference", "ref.csv", "--current", "cur.csv", "--target", typo]
+    result = drift(tmp_path, *args, monkeypatch=monkeypatch)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    said = " ".join(result.output.split())
+    assert f"target column `{typo}` is not in the reference ref.csv; did you mean `{column}`?" in said
+    assert "`monitor.target` in toolkit.yaml, or --target" in said
 
 
 def test_rev_path_inside_a_dvc_tracked_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

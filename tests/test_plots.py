@@ -73,16 +73,52 @@ def test_no_finite_points_is_a_note_not_a_chart() -> None:
     assert rendered.kind == "note" and "```" not in rendered.markdown
 
 
+CURVE = PlotDef("curve", "eval/curve.json", "epoch", ("score",), "simple", "Curve", "Epoch", "Score")
+
+
 def test_single_x_uses_a_category_axis() -> None:
-    rows = [{"fpr": 0.5, "tpr": 0.5}]
-    md, series = one_chart(PlotData(ROC, rows, rows))
-    assert 'x-axis "False positive rate" ["0.5"]' in md and series == [[0.5], [0.5]]
+    rows = [{"epoch": 0.5, "score": 0.5}]
+    md, series = one_chart(PlotData(CURVE, rows, rows))
+    assert 'x-axis "Epoch" ["0.5"]' in md and series == [[0.5], [0.5]]
 
 
 def test_flat_line_gets_a_y_range() -> None:
-    rows = [{"fpr": x / 4, "tpr": 0.8} for x in range(5)]
-    md, _ = one_chart(PlotData(ROC, rows, rows))
-    assert 'y-axis "True positive rate" 0 --> 1.6' in md
+    rows = [{"epoch": x / 4, "score": 0.8} for x in range(5)]
+    md, _ = one_chart(PlotData(CURVE, rows, rows))
+    assert 'y-axis "Score" 0 --> 1.6' in md
+
+
+UNIT_X = 'x-axis "{}" ["0", "0.05", "0.1", "0.15", "0.2", "0.25", "0.3", "0.35", "0.4", "0.45", "0.5", '
+
+
+@pytest.mark.parametrize(
+    ("x", "y"), [("fpr", "tpr"), ("recall", "precision"), ("FPR", "FNR"), ("false_positive_rate", "recall")]
+)
+def test_rate_curves_are_drawn_on_the_unit_square(x: str, y: str) -> None:
+    # Only part of the square holds data (a good model, a narrow threshold sweep): still 0 to 1.
+    d = PlotDef("rates", "eval/rates.json", x, (y,), "simple", "Rates", "X", "Y")
+    rows = [{x: 0.1 + i / 100, y: 0.8 + i / 100} for i in range(10)]
+    md, series = one_chart(PlotData(d, rows, rows))
+    assert UNIT_X.format("X") in md and '"0.95", "1"]' in md
+    assert 'y-axis "Y" 0 --> 1\n' in md
+    assert len(series[0]) == 21 and series[0][0] == 0.8 and series[0][-1] == 0.89  # flat beyond data
+    # The flat line of a single point is drawn on the square too, not on a range of its own.
+    md, _ = one_chart(PlotData(d, rows[:1], rows[:1]))
+    assert 'y-axis "Y" 0 --> 1\n' in md
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "rows"),
+    [
+        ("fpr", "tpr", [{"fpr": 0.2, "tpr": 0.2}, {"fpr": 0.7, "tpr": 1.5}]),  # not a rate
+        ("fpr", "tpr", [{"fpr": -0.5, "tpr": 0.2}, {"fpr": 1.0, "tpr": 0.9}]),
+        ("epoch", "recall", [{"epoch": 0, "recall": 0.2}, {"epoch": 0.5, "recall": 0.9}]),
+    ],
+)
+def test_other_curves_keep_their_own_range(x: str, y: str, rows: list[dict[str, float]]) -> None:
+    d = PlotDef("c", "c.json", x, (y,), "simple", "C", "X", "Y")
+    md, _ = one_chart(PlotData(d, rows, rows))
+    assert 'y-axis "Y"\n' in md and UNIT_X.format("X") not in md
 
 
 def test_default_x_is_the_step_or_row_index_and_y_the_last_field() -> None:

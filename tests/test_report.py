@@ -12,14 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.report_fixtures import BASE, CONFUSION, HEAD, ROC, comparison, confusion_rows, roc_rows
+from tests.report_fixtures import BASE, CONFUSION, HEAD, METRICS, ROC, comparison, confusion_rows, roc_rows
 from tests.report_golden import assert_golden
 from tests.report_mermaid import check_xychart, mermaid_blocks
 from toolkit import marker
 from toolkit.config import Config, GateSpec, ReportOptions
 from toolkit.gates import evaluate
-from toolkit.report import format_change, format_rel, format_value, render, size, truncate, verdict
-from toolkit.results import Comparison, GateResult, PlotData, PlotDef, Problem, ReproResult, Revision
+from toolkit.masking import DEFAULT_SECRET_KEYS
+from toolkit.report import format_change, format_rel, format_value, render, size, truncate
+from toolkit.results import Comparison, GateResult, PlotData, PlotDef, Problem, ReproResult, Revision, Stale
 
 OPTIONS = ReportOptions()
 DAG = '```mermaid\nflowchart TD\n\tnode1["prepare"]\n\tnode2["train"]\n\tnode1-->node2\n```\n'
@@ -271,9 +272,12 @@ def test_plots_can_be_switched_off() -> None:
     ],
 )
 def test_verdict(results: list[bool], expected: str) -> None:
+    from toolkit.verdict import judge
+
     gates = [GateResult("m", "p", "m", "min 0", 1, 1, ok, "r") for ok in results]
-    assert verdict(gates) == expected
-    assert "\n" not in verdict(gates)
+    assert judge(gates).headline == expected
+    assert "\n" not in judge(gates).headline
+    assert judge(gates).exit_code == (0 if all(results) else 3)
 
 
 @pytest.mark.parametrize(
@@ -400,3 +404,153 @@ def test_counts_and_unknown_names_are_neutral() -> None:
     assert "(1 better, 1 worse)" in text
     assert re.search(r"^\|  \| `Documents_evaluated` \|", text, re.M)
     assert re.search(r"^\|  \| `test_rows` \|", text, re.M)
+
+
+# -- one verdict for every output; problems grouped; plots say why (issue 16) -------------------
+
+
+STALE = Stale(stages=("train",), params=("params.yaml:train.C",))
+UNPULLED = Stale(stages=(), missing=("data/prepared/train.csv",), unchecked=("train",))
+
+
+@pytest.mark.parametrize(
+    ("stale", "results", "headline"),
+    [
+        (STALE, [True, True], "⚠️ Stale results, not a verdict: both quality gates pass on them"),
+        (STALE, [True], "⚠️ Stale results, not a verdict: the quality gate passes on them"),
+        (STALE, [True, False, True], "⚠️ Stale results, not a verdict: 1 of 3 quality gates failed on them"),
+        (UNPULLED, [True, True], "⚠️ Data not pulled, not a verdict: both quality gates pass on them"),
+        (UNPULLED, [], "⚠️ Data not pulled, not a verdict: no quality gates configured"),
+    ],
+)
+def test_stale_results_never_headline_a_pass(stale: Stale, results: list[bool], headline: str) -> None:
+    from toolkit.verdict import judge
+
+    comp = comparison({"roc_auc": (0.9, 0.95)}, head=Revision("workspace", None))
+    comp.stale = stale
+    gates = [GateResult("roc_auc", METRICS, "roc_auc", "min 0", 0.9, 0.95, ok, "r") for ok in results]
+    verdict = judge(gates, stale=stale)
+    assert verdict.headline == headline and not verdict.passed
+    assert verdict.exit_code == (3 if not all(results) else 0)
+    text = render(comp, gates, options=OPTIONS)
+    lines = text.split("\n")
+    assert lines[1] == f"## {headline}"
+    assert "✅" not in text.split("### Metrics")[0].replace("| ✅ |", "")  # no pass but in the table
+    assert lines[3] == "> [!WARNING]" and stale.message().split(":")[0] in lines[4]
+    if results:
+        assert "_On the stale results above: not a verdict until they are current._" in text
+
+
+def test_committed_results_out_of_date_warn_or_fail() -> None:
+    from toolkit.committed import Committed
+    from toolkit.verdict import judge
+
+    comp = comparison({"roc_auc": (0.9, 0.95)})
+    gates = [GateResult("roc_auc", METRICS, "roc_auc", "min 0", 0.9, 0.95, True, "r")]
+    committed = Committed(("dvc.lock", "eval/metrics.json"), ("train", "evaluate"), "feature", push=True)
+    warned = judge(gates, committed=committed)
+    assert (warned.headline, warned.exit_code) == ("✅ The quality gate passes", 0)
+    assert not warned.committed_fails
+    failing = judge(gates, committed=committed, fail_on_committed=True)
+    assert failing.headline == "❌ Committed results out of date; the quality gate passes"
+    assert (failing.exit_code, failing.passed, failing.committed_fails) == (3, False, True)
+    no_gates = judge([], committed=committed, fail_on_committed=True)
+    assert no_gates.headline == "❌ Committed results out of date"
+    for verdict, box in ((warned, "> [!WARNING]"), (failing, "> [!CAUTION]")):
+        text = render(comp, gates, options=OPTIONS, verdict=verdict, committed=committed)
+        lines = text.split("\n")
+        assert lines[1] == f"## {verdict.headline}" and lines[3] == box
+        assert lines[4] == (
+            "> **Committed results out of date**: `dvc.lock`, `eval/metrics.json` at `feature` are not "
+            "what `dvc repro` gives (stages `train`, `evaluate`); this report shows the reproduced "
+            "results. To fix it, run `toolkit repro`, commit them and `dvc push` the new data (or "
+            "`toolkit repro --push`)."
+        )
+    hostile = Committed(("a|b`.json", "<img src=x>.json"), (), "x`y|z", push=False)
+    text = render(comp, gates, options=OPTIONS, committed=hostile)
+    assert "<img" not in text and "To fix it, run `toolkit repro` and commit them." in text
+    assert all(cells(r) == 5 for r in table_rows(text.split("### Quality gates")[1].split("###")[0]))
+
+
+def _cache_problem(path: str, rev: str = "main", where: str = "main (1111111)") -> Problem:
+    md5 = format(abs(hash(path)) % 16**32, "032x")
+    return Problem(
+        path, rev, "not-in-cache",
+        f"plot file {path} at {where} is in the DVC output eval/plots (md5 {md5}) but not in the local "
+        "DVC cache; run `dvc pull eval/plots` with main checked out (or `dvc fetch --all-branches "
+        "eval/plots`) to fetch it.",
+        where,
+    )
+
+
+def test_near_identical_problems_are_grouped() -> None:
+    problems = [_cache_problem(f"eval/plots/class_{i}.json") for i in range(41)]
+    # The same file unreadable at both revisions, and another cause at base.
+    broken = "eval/metrics.json at {} is not valid JSON (Expecting value); fix the file."
+    problems += [
+        *(
+            Problem("eval/metrics.json", rev, "unreadable", broken.format(where), where)
+            for rev, where in (("main", "main (1111111)"), ("workspace", "the workspace"))
+        ),
+        Problem("eval/a", "main", "missing", "metrics file eval/a is not committed at main (1111111).",
+                "main (1111111)"),
+        # The same file, declared as a plot too: read twice, listed once.
+        Problem("eval/a", "main", "missing", "plot file eval/a is not committed at main (1111111).",
+                "main (1111111)"),
+    ]
+    comp = comparison({"acc": (0.9, 0.91)}, problems=problems)
+    text = render(comp, [], options=OPTIONS)
+    box = [line for line in text.split("\n") if line.startswith("> ")]
+    assert box[1] == "> 43 declared files could not be read; their values are missing below."
+    assert len(box) == 5, box  # the header, then one item per cause
+    assert box[2].startswith("> - `eval/plots/class_0.json` and 40 more files at `main` (not-in-cache): ")
+    assert box[2].endswith("The same for `eval/plots/class_1.json`, `eval/plots/class_2.json`, "
+                           "`eval/plots/class_3.json`, `eval/plots/class_4.json`, `eval/plots/class_5.json` "
+                           "and 35 more.")
+    assert box[3].startswith("> - `eval/metrics.json` at `main`, `workspace` (unreadable): ")
+    assert "\n".join(box).count("eval/metrics.json") == 2  # its item, and its mention in the message
+    assert box[4].startswith("> - `eval/a` at `main` (missing)")
+    assert "⚠️ 43 files unreadable" in text
+    # The 41 sentences once: the report is a fraction of what it was.
+    assert size(text) < 4000
+
+
+def test_a_plot_not_in_the_cache_says_so_not_no_data() -> None:
+    problems = [_cache_problem(ROC.path), _cache_problem(ROC.path, "feature", "feature (2222222)")]
+    comp = comparison({"acc": (0.9, 0.91)}, problems=problems, plots=[PlotData(ROC, None, None)])
+    text = render(comp, [], options=OPTIONS)
+    plots = text.split("### Plots", 1)[1]
+    assert "No data" not in plots
+    assert (
+        "Not drawn: `eval/plots/roc.json` at base and head (not in the local DVC cache); see the warning"
+    ) in plots
+    one_side = comparison(
+        {"acc": (0.9, 0.91)}, problems=problems[1:], plots=[PlotData(ROC, roc_rows(0.5), None)]
+    )
+    chart = render(one_side, [], options=OPTIONS).split("### Plots", 1)[1]
+    assert 'title "ROC curve - base 1111111 only (head: not in the local DVC cache)"' in chart
+    matrix = comparison(
+        {"acc": (0.9, 0.91)},
+        problems=[_cache_problem(CONFUSION.path, "main")],
+        plots=[PlotData(CONFUSION, None, confusion_rows({("0", "0"): 3}))],
+    )
+    table = render(matrix, [], options=OPTIONS).split("### Plots", 1)[1]
+    assert "Counts at head 2222222 (base: not in the local DVC cache)." in table
+
+
+def test_masked_params_show_the_change_never_the_value() -> None:
+    from toolkit.masking import mask
+
+    comp = comparison(
+        {"acc": (0.9, 0.91)},
+        {
+            "db.password": ("hunter2-old", "hunter2-new"),
+            "api.token": ("tok-same", "tok-same"),
+            "lr": (0.1, 0.2),
+        },
+    )
+    comp.params = mask(comp.params, DEFAULT_SECRET_KEYS)
+    text = render(comp, [], options=OPTIONS)
+    assert "hunter2" not in text and "tok-same" not in text
+    assert "| `db.password` | `params.yaml` | `***` | `***` | changed |" in text
+    assert "1 unchanged param not shown." in text and "| `lr` | `params.yaml` | 0.1 | 0.2 | +0.1 |" in text

@@ -207,7 +207,9 @@ def comment(body_file: Path, pr: int | None) -> None:
     "-o",
     "--output",
     type=click.Path(path_type=Path),
-    help="Also write the report to FILE (default: toolkit-report.md in the temp folder).",
+    metavar="FILE",
+    help="Write the report to FILE (default: toolkit-report.md in $RUNNER_TEMP in GitHub Actions, "
+    "else in the repository's .git/toolkit/ folder).",
 )
 def ci(base: str | None, output: Path | None) -> None:
     """The whole PR check; posts in GitHub Actions, prints elsewhere."""

@@ -474,6 +474,9 @@ def compare(
             old = _load_params(loader, b, pb, path)
             new = _load_params(loader, h, ph, path)
             param_entries.extend(metrics.diff_file(path, old, new))
+        from toolkit.masking import mask
+
+        param_entries = mask(param_entries, config.secret_keys)  # a password never reaches an output
 
         plots: list[PlotData] = []
         if with_plots:

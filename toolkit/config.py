@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,6 +67,8 @@ class Config:
     drift: DriftOptions = field(default_factory=lambda: DriftOptions())
     monitor: MonitorOptions = field(default_factory=lambda: MonitorOptions())
     ci: CiOptions = field(default_factory=lambda: CiOptions())
+    # Param keys whose values are never shown (`secrets:`; see toolkit/masking.py).
+    secret_keys: tuple[str, ...] = field(default_factory=lambda: _default_secret_keys())
 
     def shown_direction(self, path: str, key: str) -> Direction | None:
         """Direction set in toolkit.yaml, else the one of a well-known name, else None (neutral)."""
@@ -80,6 +83,12 @@ class Config:
             if name in self.directions:
                 return self.directions[name]
         return infer_direction(key)
+
+
+def _default_secret_keys() -> tuple[str, ...]:
+    from toolkit.masking import DEFAULT_SECRET_KEYS
+
+    return DEFAULT_SECRET_KEYS
 
 
 #: Names ML metrics go by (the leaf of a key, lower case): headline rows, gate suggestions.
@@ -155,6 +164,11 @@ def load_config(root: Path) -> Config:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or "invalid YAML"
         line = mark.line + 1 if mark is not None else None
+        if mark is not None and _tab_at(text, mark.line, mark.index):
+            raise _fail(
+                path, line, "a tab character indents this line; YAML indents with spaces only, so "
+                "replace the tab with spaces."
+            ) from None
         context = getattr(exc, "context_mark", None)
         if context is not None and context.line + 1 != line:
             problem = f"{problem} (for what starts on line {context.line + 1})"
@@ -170,13 +184,11 @@ def load_config(root: Path) -> Config:
         )
 
     lines = _top_level_lines(node)
-    known = {"gates", "metrics", "base", "report", "promotion", "drift", "monitor", "ci"}
+    known = {"gates", "metrics", "base", "report", "promotion", "drift", "monitor", "ci", "secrets"}
     for key in data:
         if key not in known:
-            import difflib
-
-            near = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
-            hint = f"did you mean `{near[0]}:`?" if near else f"expected one of {sorted(known)}."
+            near = _near(str(key), known)
+            hint = f"did you mean `{near}:`?" if near else f"expected one of {sorted(known)}."
             raise _fail(path, lines.get(str(key)), f"unknown setting `{key}`; {hint}")
 
     base = data.get("base")
@@ -193,6 +205,7 @@ def load_config(root: Path) -> Config:
         drift=_drift(path, data.get("drift"), lines),
         monitor=_monitor(path, data.get("monitor"), lines),
         ci=_ci(path, data.get("ci"), lines),
+        secret_keys=_secrets(path, data.get("secrets"), lines),
     )
 
 
@@ -202,6 +215,34 @@ def _top_level_lines(node: yaml.Node | None) -> dict[str, int]:
     if not isinstance(node, yaml.MappingNode):
         return {}
     return {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
+
+
+def _tab_at(text: str, line: int, index: int) -> bool:
+    """True when the YAML error at (line, index) is a tab: in the line's indentation, or at the mark."""
+    rows = text.split("\n")
+    row = rows[line] if 0 <= line < len(rows) else ""
+    indent = row[: len(row) - len(row.lstrip(" \t"))]
+    return "\t" in indent or (0 <= index < len(text) and text[index] == "\t")
+
+
+def _near(name: str, choices: Iterable[str]) -> str | None:
+    """The closest of `choices` to a mistyped `name`, if one is close."""
+    import difflib
+
+    found = difflib.get_close_matches(name, sorted(choices), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def _check_keys(
+    path: Path, section: str, raw: dict[Any, Any], allowed: Sequence[str], line: int | None
+) -> None:
+    """An unknown key in a section: its name, a did-you-mean when one is close, else the choices."""
+    for key in raw:
+        if key in allowed:
+            continue
+        near = _near(str(key), allowed)
+        hint = f"did you mean `{section}.{near}`?" if near else f"`{section}:` takes {', '.join(allowed)}."
+        raise _fail(path, line, f"unknown setting `{section}.{key}`; {hint}")
 
 
 def _gates(
@@ -284,13 +325,7 @@ def _report(path: Path, raw: Any, lines: dict[str, int]) -> ReportOptions:
     if not isinstance(raw, dict):
         raise _fail(path, line, "`report:` must be a mapping (id, plots, dag, max_rows).")
     defaults = ReportOptions()
-    unknown = set(raw) - {"id", "plots", "dag", "max_rows", "production"}
-    if unknown:
-        raise _fail(
-            path,
-            line,
-            f"unknown report option(s) {sorted(unknown)}; expected id, plots, dag, max_rows, production.",
-        )
+    _check_keys(path, "report", raw, ("id", "plots", "dag", "max_rows", "production"), line)
     production = raw.get("production")
     if production is not None:
         from toolkit.registry.tags import parse_spec
@@ -361,10 +396,7 @@ def _drift(path: Path, raw: Any, lines: dict[str, int]) -> DriftOptions:
     line = lines.get("drift")
     if not isinstance(raw, dict):
         raise _fail(path, line, "`drift:` must be a mapping with `share:` and/or `columns:`.")
-    unknown = set(raw) - {"share", "columns"}
-    if unknown:
-        names = sorted(map(str, unknown))
-        raise _fail(path, line, f"unknown drift option(s) {names}; expected share, columns.")
+    _check_keys(path, "drift", raw, ("share", "columns"), line)
     share = raw.get("share", 0.5)
     if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1:
         raise _fail(path, line, "`drift.share` must be a number above 0 and at most 1 (default 0.5).")
@@ -387,10 +419,7 @@ def _column_drift(path: Path, line: int | None, name: str, spec: Any) -> ColumnD
         raise _fail(
             path, line, f"{where} must be `numerical`, `categorical` or a mapping of type, test, threshold."
         )
-    unknown = set(spec) - {"type", "test", "threshold", "ignore"}
-    if unknown:
-        names = sorted(map(str, unknown))
-        raise _fail(path, line, f"{where}: unknown key(s) {names}; expected type, test, threshold or ignore.")
+    _check_keys(path, f"drift.columns.{name}", spec, ("type", "test", "threshold", "ignore"), line)
     kind = spec.get("type")
     if kind is not None and kind not in COLUMN_TYPES:
         raise _fail(path, line, f"{where}: type must be numerical or categorical, not {kind!r}.")
@@ -420,10 +449,7 @@ def _monitor(path: Path, raw: Any, lines: dict[str, int]) -> MonitorOptions:
     fields += ("threshold", "issue_label", "retrain")
     if not isinstance(raw, dict):
         raise _fail(path, line, f"`monitor:` must be a mapping ({', '.join(fields)}).")
-    unknown = set(raw) - set(fields)
-    if unknown:
-        names = sorted(map(str, unknown))
-        raise _fail(path, line, f"unknown monitor option(s) {names}; expected {', '.join(fields)}.")
+    _check_keys(path, "monitor", raw, fields, line)
     values: dict[str, Any] = {}
     for name in fields:
         if name not in raw:
@@ -464,6 +490,9 @@ class CiOptions:
     aws_region: str | None = None
     aws_read_role: str | None = None  # assumed by the pull-request job (runs PR code): list + get
     aws_write_role: str | None = None  # assumed by main.yml's push job and deploy.yml: also put
+    # `toolkit ci` fails (exit 3) when the branch's committed dvc.lock/outputs are not what
+    # `dvc repro` gives; false: a warning at the top of the report.
+    fail_on_stale_results: bool = False
 
 
 def _ci(path: Path, raw: Any, lines: dict[str, int]) -> CiOptions:
@@ -472,10 +501,7 @@ def _ci(path: Path, raw: Any, lines: dict[str, int]) -> CiOptions:
     line = lines.get("ci")
     if not isinstance(raw, dict):
         raise _fail(path, line, "`ci:` must be a mapping (runs-on, timeout-minutes, aws).")
-    unknown = set(raw) - {"runs-on", "timeout-minutes", "aws"}
-    if unknown:
-        names = sorted(map(str, unknown))
-        raise _fail(path, line, f"unknown ci option(s) {names}; expected runs-on, timeout-minutes, aws.")
+    _check_keys(path, "ci", raw, ("runs-on", "timeout-minutes", "aws", "fail-on-stale-results"), line)
     runs_on: str | tuple[str, ...] = "ubuntu-latest"
     if "runs-on" in raw:
         value = raw["runs-on"]
@@ -497,10 +523,7 @@ def _ci(path: Path, raw: Any, lines: dict[str, int]) -> CiOptions:
     aws = raw.get("aws") or {}
     if not isinstance(aws, dict):
         raise _fail(path, line, "`ci.aws` must be a mapping (region, read-role, write-role).")
-    unknown = set(aws) - {"region", "read-role", "write-role"}
-    if unknown:
-        names = sorted(map(str, unknown))
-        raise _fail(path, line, f"unknown ci.aws option(s) {names}; expected region, read-role, write-role.")
+    _check_keys(path, "ci.aws", aws, ("region", "read-role", "write-role"), line)
     for key in ("read-role", "write-role"):
         if key in aws and not (isinstance(aws[key], str) and ROLE_ARN.match(aws[key])):
             raise _fail(
@@ -512,10 +535,40 @@ def _ci(path: Path, raw: Any, lines: dict[str, int]) -> CiOptions:
         raise _fail(path, line, "`ci.aws.region` must be an AWS region name such as eu-west-1.")
     if (aws.get("read-role") or aws.get("write-role")) and region is None:
         raise _fail(path, line, "`ci.aws` needs `region:` beside its roles (the region of the bucket).")
+    fail_stale = raw.get("fail-on-stale-results", False)
+    if not isinstance(fail_stale, bool):
+        raise _fail(path, line, "`ci.fail-on-stale-results` must be true or false.")
     return CiOptions(
+        fail_on_stale_results=fail_stale,
         runs_on=runs_on,
         timeout_minutes=timeout,
         aws_region=region,
         aws_read_role=aws.get("read-role"),
         aws_write_role=aws.get("write-role"),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# secrets: param keys whose values no output shows
+
+
+def _secrets(path: Path, raw: Any, lines: dict[str, int]) -> tuple[str, ...]:
+    from toolkit.masking import DEFAULT_SECRET_KEYS, words
+
+    if raw is None:
+        return DEFAULT_SECRET_KEYS
+    line = lines.get("secrets")
+    if not isinstance(raw, dict):
+        raise _fail(
+            path, line, "`secrets:` must be a mapping (keys, defaults), e.g. `secrets: {keys: [dsn]}`."
+        )
+    _check_keys(path, "secrets", raw, ("keys", "defaults"), line)
+    keys = raw.get("keys") or []
+    if not isinstance(keys, list) or not all(isinstance(k, str) and words(k) for k in keys):
+        raise _fail(
+            path, line, "`secrets.keys` must be a list of key names such as [dsn, connection_string]."
+        )
+    defaults = raw.get("defaults", True)
+    if not isinstance(defaults, bool):
+        raise _fail(path, line, "`secrets.defaults` must be true or false.")
+    return (*(DEFAULT_SECRET_KEYS if defaults else ()), *keys)

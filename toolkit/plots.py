@@ -19,7 +19,7 @@ from itertools import pairwise
 from typing import Any, Literal
 
 from toolkit.markdown import code, escape
-from toolkit.results import PlotData, PlotDef, Revision
+from toolkit.results import PlotData, PlotDef, Problem, Revision
 
 PALETTE_LINE = '%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "#9e9e9e, #d62728"}}}}%%'
 POINTS = 20  # resampled points per chart: readable, and a small block
@@ -41,12 +41,23 @@ class RenderedPlot:
     markdown: str
 
 
-def render_plots(plots: Sequence[PlotData], base: Revision, head: Revision) -> list[RenderedPlot]:
-    """Every plot, in the order given, as Markdown."""
+_WHY = {"not-in-cache": "not in the local DVC cache", "unreadable": "unreadable", "missing": "missing"}
+
+
+def render_plots(
+    plots: Sequence[PlotData], base: Revision, head: Revision, problems: Sequence[Problem] = ()
+) -> list[RenderedPlot]:
+    """Every plot, in the order given, as Markdown; `problems` say why a side has no data."""
+    reasons: dict[tuple[str, bool], str] = {}
+    for problem in problems:  # at base when named as the base is, else at head
+        side = (problem.path, problem.revision == base.name)
+        reasons.setdefault(side, _WHY.get(problem.kind, problem.kind))
     out: list[RenderedPlot] = []
     for plot in plots:
+        path = plot.definition.path
+        why = (reasons.get((path, True)), reasons.get((path, False)))
         try:
-            out.extend(render_plot(plot, base, head))
+            out.extend(render_plot(plot, base, head, why))
         except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
             # Plot files are free-form data: one odd file must not cost the whole report.
             d = plot.definition
@@ -55,8 +66,13 @@ def render_plots(plots: Sequence[PlotData], base: Revision, head: Revision) -> l
     return out
 
 
-def render_plot(plot: PlotData, base: Revision, head: Revision) -> list[RenderedPlot]:
-    """One plot definition as one chart per y field (or a table, or a note)."""
+def render_plot(
+    plot: PlotData, base: Revision, head: Revision, why: tuple[str | None, str | None] = (None, None)
+) -> list[RenderedPlot]:
+    """One plot definition as one chart per y field (or a table, or a note).
+
+    `why` says why base or head has no rows (not in the local DVC cache, unreadable, missing).
+    """
     d = plot.definition
     title = d.title or d.id
     if d.image:
@@ -66,6 +82,13 @@ def render_plot(plot: PlotData, base: Revision, head: Revision) -> list[Rendered
             )
         ]
     if plot.base is None and plot.head is None:
+        if why[0] or why[1]:
+            sides = (
+                f"at base and head ({why[0]})" if why[0] == why[1]
+                else f"at base ({why[0] or 'absent'}) and head ({why[1] or 'absent'})"
+            )
+            note = f"Not drawn: {md_name(d.path)} {sides}; see the warning above."
+            return [RenderedPlot(d.id, title, "note", note)]
         return [RenderedPlot(d.id, title, "note", f"No data in {md_name(d.path)} at either revision.")]
     base_rows = None if plot.base is None else [r for r in plot.base if isinstance(r, dict)]
     head_rows = None if plot.head is None else [r for r in plot.head if isinstance(r, dict)]
@@ -82,15 +105,9 @@ def render_plot(plot: PlotData, base: Revision, head: Revision) -> list[Rendered
         and not _is_numeric_column(rows, y_fields[0])
     )
     if d.template in _CONFUSION_TEMPLATES or categorical:  # two class columns: count the pairs
-        md = confusion_table(
-            d,
-            base_rows,
-            head_rows,
-            x_field,
-            y_fields[0],
-            base,
-            head,
-        )
+        from toolkit.confusion import confusion_table
+
+        md = confusion_table(d, base_rows, head_rows, x_field, y_fields[0], base, head, why)
         return [RenderedPlot(d.id, title, "table", md)]
     if d.template in _SCATTER_TEMPLATES:
         n = len(rows_head or rows_base)
@@ -109,6 +126,7 @@ def render_plot(plot: PlotData, base: Revision, head: Revision) -> list[Rendered
             base,
             head,
             title=chart_title,
+            why=why,
         )
         out.append(RenderedPlot(d.id, chart_title, "chart" if md.startswith("```") else "note", md))
     return out
@@ -313,15 +331,19 @@ def chart(
     *,
     title: str,
     points: int = POINTS,
+    why: tuple[str | None, str | None] = (None, None),
 ) -> str:
     """A ```mermaid xychart-beta block (or a one-line note when there is nothing to draw)."""
     both = [r for r in (rows_base, rows_head) if r]
     if all(_is_numeric_column(rows, x_field) and _is_numeric_column(rows, y_field) for rows in both):
-        return _curve_chart(d, rows_base, rows_head, x_field, y_field, base, head, title, points)
-    return _bar_chart(d, rows_base, rows_head, x_field, y_field, base, head, title)
+        return _curve_chart(d, rows_base, rows_head, x_field, y_field, base, head, title, points, why)
+    return _bar_chart(d, rows_base, rows_head, x_field, y_field, base, head, title, why)
 
 
-def _legend(title: str, base: Revision, head: Revision, sides: tuple[bool, bool]) -> str:
+def _legend(
+    title: str, base: Revision, head: Revision, sides: tuple[bool, bool],
+    why: tuple[str | None, str | None] = (None, None),
+) -> str:
     """The chart title, which must say which colour is which (xychart-beta draws no legend)."""
     # Shorten the plot's own title, never the colour key after it.
     short = mermaid_label(title, 40)[1:-1]
@@ -329,8 +351,8 @@ def _legend(title: str, base: Revision, head: Revision, sides: tuple[bool, bool]
     if all(sides):
         return f"{short} - base {b} grey, head {h} red"
     if sides[0]:
-        return f"{short} - base {b} only (no data at head)"
-    return f"{short} - head {h} only (no data at base)"
+        return f"{short} - base {b} only ({f'head: {why[1]}' if why[1] else 'no data at head'})"
+    return f"{short} - head {h} only ({f'base: {why[0]}' if why[0] else 'no data at base'})"
 
 
 def _side_name(rev: Revision) -> str:
@@ -341,14 +363,23 @@ def _side_name(rev: Revision) -> str:
 
 
 def _block(
-    title: str, x_axis: str, y_label: str, series: list[list[float]], y_range: tuple[float, float]
+    title: str,
+    x_axis: str,
+    y_label: str,
+    series: list[list[float]],
+    y_range: tuple[float, float],
+    *,
+    pinned: bool = False,
 ) -> str:
+    """The xychart-beta block; `pinned`: the y axis spans y_range whatever the data."""
     lo, hi = y_range
     # About a hundredth of the range: finer than a chart this size can show.
     decimals = max(0, decimals_for(hi - lo) - 1) if hi > lo else decimals_for(abs(lo))
     texts = [[fixed(v, decimals) for v in values] for values in series]
     y_axis = f"y-axis {mermaid_label(y_label)}"
-    if len({t for values in texts for t in values}) == 1:  # a flat line: give it a range
+    if pinned:
+        y_axis += f" {mermaid_number(lo)} --> {mermaid_number(hi)}"
+    elif len({t for values in texts for t in values}) == 1:  # a flat line: give it a range
         pad = abs(lo) or 1.0
         y_axis += f" {mermaid_number(lo - pad)} --> {mermaid_number(hi + pad)}"
     lines = [
@@ -374,16 +405,18 @@ def _curve_chart(
     head: Revision,
     title: str,
     points: int,
+    why: tuple[str | None, str | None],
 ) -> str:
     sides = [_points(rows, x_field, y_field) if rows is not None else [] for rows in (rows_base, rows_head)]
     present = [bool(s) for s in sides]
     if not any(present):
         return f"No finite {md_name(y_field)} values in {md_name(d.path)} to draw."
     all_x = [p[0] for s in sides for p in s]
+    unit = _unit_square(d, x_field, y_field, sides)  # ROC, precision-recall: both axes 0 to 1
     # Category labels on round x values rather than a numeric `lo --> hi` axis: Mermaid releases
     # place the points of a numeric axis in three different ways (some drop or squeeze points),
     # while every release puts one value on each category.
-    labels = nice_grid(min(all_x), max(all_x), points)
+    labels = nice_grid(0.0, 1.0, points) if unit else nice_grid(min(all_x), max(all_x), points)
     grid = [float(label) for label in labels]
     x_title = mermaid_label(d.x_label or x_field or "step")
     x_axis = f"x-axis {x_title} [{', '.join(mermaid_label(x) for x in labels)}]"
@@ -400,8 +433,26 @@ def _curve_chart(
                 f"{mermaid_number(ranges[1][0])}–{mermaid_number(ranges[1][1])}); "
                 "each line is held flat beyond its own data.</sub>"
             )
-    legend = _legend(title, base, head, (present[0], present[1]))
-    return _block(legend, x_axis, y_label, series, (min(values), max(values))) + note
+    legend = _legend(title, base, head, (present[0], present[1]), why)
+    y_range = (0.0, 1.0) if unit else (min(values), max(values))
+    return _block(legend, x_axis, y_label, series, y_range, pinned=unit) + note
+
+
+#: Rates and probabilities between 0 and 1: a curve of two of them (ROC: fpr/tpr; precision-recall;
+#: DET: fpr/fnr) is drawn on the unit square, so curves of different runs compare by eye.
+RATE_FIELDS = frozenset(
+    "fpr tpr fnr tnr recall precision sensitivity specificity false_positive_rate true_positive_rate "
+    "false_negative_rate true_negative_rate".split()
+)
+
+
+def _unit_square(
+    d: PlotDef, x_field: str | None, y_field: str, sides: Sequence[Sequence[tuple[float, float]]]
+) -> bool:
+    """True for a curve of two rates (by field name) whose values all lie in [0, 1]."""
+    if x_field is None or x_field.lower() not in RATE_FIELDS or y_field.lower() not in RATE_FIELDS:
+        return False
+    return all(0.0 <= v <= 1.0 for s in sides for point in s for v in point)
 
 
 def _bar_chart(
@@ -413,6 +464,7 @@ def _bar_chart(
     base: Revision,
     head: Revision,
     title: str,
+    why: tuple[str | None, str | None] = (None, None),
 ) -> str:
     # One field names categories, the other holds the numbers (bar_horizontal puts them the
     # other way round); with no numbers at all there is nothing to draw.
@@ -450,7 +502,7 @@ def _bar_chart(
     x_axis = f"x-axis {mermaid_label(d.x_label or cat_field)} [{', '.join(_category_labels(categories))}]"
     flat = [v for s in series for v in s]
     block = _block(
-        _legend(title, base, head, (present[0], present[1])),
+        _legend(title, base, head, (present[0], present[1]), why),
         x_axis,
         d.y_label or val_field,
         series,
@@ -472,71 +524,3 @@ def _category_labels(categories: Sequence[str]) -> list[str]:
             n += 1
         labels.append(label)
     return labels
-
-
-# --- confusion matrix --------------------------------------------------------------------------
-
-
-def _counts(rows: Sequence[dict[str, Any]], x: str, y: str) -> dict[tuple[str, str], int]:
-    out: dict[tuple[str, str], int] = {}
-    for r in rows:
-        if isinstance(r, dict):
-            k = (str(r.get(x)), str(r.get(y)))
-            out[k] = out.get(k, 0) + 1
-    return out
-
-
-def _class_order(labels: set[str]) -> list[str]:
-    def key(s: str) -> tuple[int, float, str]:
-        f = to_float(s)
-        return (0, f, s) if f is not None else (1, 0.0, s)
-
-    return sorted(labels, key=key)
-
-
-def confusion_table(
-    d: PlotDef,
-    rows_base: list[dict[str, Any]] | None,
-    rows_head: list[dict[str, Any]] | None,
-    x_field: str | None,
-    y_field: str,
-    base: Revision,
-    head: Revision,
-) -> str:
-    """Counts per (actual, predicted) as a Markdown table, cells `base → head` where they differ."""
-    x = x_field or "actual"
-    counts_base = _counts(rows_base or [], x, y_field)
-    counts_head = _counts(rows_head or [], x, y_field)
-    labels = {k[0] for k in (*counts_base, *counts_head)} | {k[1] for k in (*counts_base, *counts_head)}
-    classes = _class_order(labels)
-    dropped = max(0, len(classes) - MAX_CATEGORIES)
-    classes = classes[:MAX_CATEGORIES]
-    corner = f"{escape(d.x_label or x)} ↓ / {escape(d.y_label or y_field)} →"
-    header = "| " + " | ".join([corner, *(md_name(c) for c in classes)]) + " |"
-    sep = "| --- |" + " ---: |" * len(classes)
-    lines = [header, sep]
-    for actual in classes:
-        cells = [md_name(actual)]
-        for predicted in classes:
-            b = counts_base.get((actual, predicted), 0) if rows_base is not None else None
-            h = counts_head.get((actual, predicted), 0) if rows_head is not None else None
-            if b is None:
-                cells.append(str(h))
-            elif h is None:
-                cells.append(str(b))
-            elif b == h:
-                cells.append(str(h))
-            else:
-                cells.append(f"{b} → **{h}**")
-        lines.append("| " + " | ".join(cells) + " |")
-    if rows_base is not None and rows_head is not None:
-        caption = (
-            f"Counts at head {escape(head.short)}; `base → head` where base {escape(base.short)} differs."
-        )
-    elif rows_head is not None:
-        caption = f"Counts at head {escape(head.short)} (no data at base)."
-    else:
-        caption = f"Counts at base {escape(base.short)} (no data at head)."
-    if dropped:
-        caption += f" {dropped} more classes not shown."
-    return "\n".join(lines) + "\n\n" + caption

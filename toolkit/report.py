@@ -27,7 +27,9 @@ from toolkit.results import Comparison, Entry, GateResult, ReproResult, Revision
 if TYPE_CHECKING:  # jinja2 is imported only when a report is rendered
     from jinja2.sandbox import SandboxedEnvironment
 
+    from toolkit.committed import Committed
     from toolkit.plots import RenderedPlot
+    from toolkit.verdict import Verdict
 
 LIMIT = 65536
 _VALUE_MAX = 40  # characters of a non-numeric value shown in a table cell
@@ -68,23 +70,6 @@ def production_values(root: Path, label: str, config: Any, environ: Mapping[str,
         warn(f"{label} ({version.version}) is left out of the report: {exc.message}")
         return Production(label, None, {})
     return Production(label, version.version, {(e.path, e.key): e.new for e in at.metrics})
-
-
-def verdict(gates: Sequence[GateResult]) -> str:
-    """One plain line: all gates pass, N of M failed, or no gates configured."""
-    total = len(gates)
-    if total == 0:
-        return "No quality gates configured"
-    bad = sum(1 for g in gates if not g.passed)
-    if bad == 0:
-        if total <= 2:
-            return "✅ The quality gate passes" if total == 1 else "✅ Both quality gates pass"
-        return f"✅ All {total} quality gates pass"
-    if total == 1:
-        return "❌ The quality gate failed"
-    if bad == total:
-        return "❌ Both quality gates failed" if total == 2 else f"❌ All {total} quality gates failed"
-    return f"❌ {bad} of {total} quality gates failed"
 
 
 # --- formatting filters ------------------------------------------------------------------------
@@ -295,7 +280,7 @@ def _prepare(comparison: Comparison, gates: Sequence[GateResult], options: Repor
     if options.plots and comparison.plots:
         from toolkit.plots import render_plots
 
-        plots = render_plots(comparison.plots, comparison.base, comparison.head)
+        plots = render_plots(comparison.plots, comparison.base, comparison.head, comparison.problems)
     return _Data(
         metrics=metrics,
         gated=gated,
@@ -335,14 +320,27 @@ def render(
     limit: int = LIMIT,
     production: Production | None = None,
     uncommitted: Sequence[str] = (),
+    verdict: Verdict | None = None,
+    committed: Committed | None = None,
 ) -> str:
-    """The report as Markdown: marker line, verdict, gates, metrics, params, plots, pipeline."""
+    """The report as Markdown: marker line, verdict, gates, metrics, params, plots, pipeline.
+
+    The verdict is `verdict.judge` of the gates and the comparison's staleness unless given.
+    """
+    from toolkit import problems as grouping
+    from toolkit.verdict import judge
+
+    if verdict is None:
+        verdict = judge(gates, stale=comparison.stale)
     data = _prepare(comparison, gates, options)
     dag = _safe_dag(dag_md) if options.dag else None
+    problem_groups = grouping.group(comparison.problems)
     fixed = {
         "marker": marker.format_marker(options.id, **(marker_fields or {})),
-        "verdict": verdict(gates),
+        "verdict": verdict.headline,
         "comparison": comparison,
+        "committed": committed,
+        "committed_fails": verdict.committed_fails,
         "gates": gates,
         "failed": [g for g in gates if not g.passed],
         "repro": repro,
@@ -357,7 +355,7 @@ def render(
         "total_params": len(data.params),
         "total_metrics": len(data.metrics),
         "total_plots": len(data.plots),
-        "total_problems": len(comparison.problems),
+        "total_problems": grouping.files(comparison.problems),
         "limit": limit,
         "production": production,
         "production_rows": [
@@ -382,13 +380,13 @@ def render(
             plots=data.plots[: layout.plots],
             plots_dropped=len(data.plots) - layout.plots,
             show_dag=layout.dag and dag is not None,
-            problems=comparison.problems[: layout.problems],
-            problems_dropped=len(comparison.problems) - layout.problems,
+            problems=problem_groups[: layout.problems],
+            problems_dropped=len(problem_groups) - layout.problems,
         )
         # Sections are separated generously in the templates; one blank line is enough.
         return _BLANK_LINES.sub("\n\n", text).strip("\n") + "\n"
 
-    layout = _full_layout(data, options, dag is not None, min(len(comparison.problems), _PROBLEMS_SHOWN))
+    layout = _full_layout(data, options, dag is not None, min(len(problem_groups), _PROBLEMS_SHOWN))
     text = draw(layout)
     if size(text) <= limit:
         return text

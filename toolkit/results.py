@@ -44,6 +44,7 @@ class Entry:
     rel: float | None = None  # diff / abs(old); None when old is 0 or diff is None
     direction: Direction | None = None  # metrics only: which way is better
     improved: bool | None = None  # metrics only: True better, False worse, None no numeric change
+    masked: bool = False  # a secret-looking key: old/new are masking.MASK, the status still true
 
     def to_json(self) -> dict[str, Any]:
         """DVC's `old`/`new`/`diff` (diff only for numbers) plus our extra fields."""
@@ -57,6 +58,8 @@ class Entry:
             out["direction"] = self.direction
         if self.improved is not None:
             out["improved"] = self.improved
+        if self.masked:
+            out["masked"] = True
         return out
 
 
@@ -125,21 +128,63 @@ class Stale:
     stages: tuple[str, ...]  # stages whose deps, params or command changed since dvc.lock
     params: tuple[str, ...] = ()  # "params.yaml:train.lr" (file:key) or a whole params file
     deps: tuple[str, ...] = ()  # changed dependency files (params files excluded)
+    # DVC-tracked inputs absent from the workspace (a fresh clone that never pulled), and the
+    # stages that take them and are otherwise current: not out of date, just not checkable.
+    missing: tuple[str, ...] = ()
+    unchecked: tuple[str, ...] = ()
+
+    @property
+    def headline(self) -> str:
+        """"Stale results" when a stage is out of date, else "Data not pulled"."""
+        return "Stale results" if self.stages else "Data not pulled"
+
+    def to_json(self) -> dict[str, list[str]]:
+        """The `stale` object of `toolkit diff --json`."""
+        return {
+            "stages": list(self.stages),
+            "params": list(self.params),
+            "deps": list(self.deps),
+            "missing": list(self.missing),
+            "unchecked": list(self.unchecked),
+        }
 
     def message(self) -> str:
-        """One or two sentences naming the stages and params, and the fix."""
+        """One or two sentences naming the stages, params or missing data, and the fix."""
+        missing = _names(self.missing)
+        if not self.stages:
+            unchecked = _names(self.unchecked)
+            return (
+                f"the workspace lacks DVC-tracked data: {missing} {_be(self.missing)} not in the "
+                f"workspace, so {_stages(self.unchecked)} {unchecked} cannot be checked against "
+                "dvc.lock; run `dvc pull` (or `toolkit repro --pull`) to fetch "
+                f"{'it' if len(self.missing) == 1 else 'them'}."
+            )
         what = []
         if self.params:
-            what.append(f"params {', '.join(self.params[:8])}" + (" ..." if len(self.params) > 8 else ""))
+            what.append(f"params {_names(self.params)}")
         if self.deps:
-            what.append(f"{', '.join(self.deps[:8])}" + (" ..." if len(self.deps) > 8 else ""))
+            what.append(_names(self.deps))
         changed = f" ({' and '.join(what)} changed since dvc.lock)" if what else ""
-        stages = ", ".join(self.stages[:8]) + (" ..." if len(self.stages) > 8 else "")
-        return (
-            f"the workspace results are stale: stage{'s' if len(self.stages) != 1 else ''} {stages} "
-            f"{'are' if len(self.stages) != 1 else 'is'} out of date{changed}; run `toolkit repro` "
-            "to bring them up to date."
-        )
+        stages = f"{_stages(self.stages)} {_names(self.stages)} {_be(self.stages)} out of date{changed}"
+        if self.missing:
+            return (
+                f"the workspace results are stale: {stages}, and the DVC-tracked data {missing} "
+                f"{_be(self.missing)} not in the workspace; run `toolkit repro --pull` to fetch the "
+                "data and bring the results up to date."
+            )
+        return f"the workspace results are stale: {stages}; run `toolkit repro` to bring them up to date."
+
+
+def _names(items: tuple[str, ...], shown: int = 8) -> str:
+    return ", ".join(items[:shown]) + (" ..." if len(items) > shown else "")
+
+
+def _stages(items: tuple[str, ...]) -> str:
+    return "stage" if len(items) == 1 else "stages"
+
+
+def _be(items: tuple[str, ...]) -> str:
+    return "is" if len(items) == 1 else "are"
 
 
 @dataclass(frozen=True)

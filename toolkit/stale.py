@@ -127,9 +127,12 @@ def check(root: Path) -> Stale | None:
     ignores = [p for p in files if p.rsplit("/", 1)[-1] == dvcfiles.IGNORE_FILE]
     rules = dvcfiles.IgnoreRules({p: (read(p) or b"").decode("utf-8", errors="replace") for p in ignores})
     hasher = _Hasher(root, rules)
+    tracked = _dvc_tracked(project, read)
     stages: list[str] = []
     params: list[str] = []
     deps: list[str] = []
+    missing: list[str] = []
+    unchecked: list[str] = []
     try:
         for stage in project.stages:
             if stage.lock is None:
@@ -139,6 +142,7 @@ def check(root: Path) -> Stale | None:
             if changed:
                 stale = True
                 params.extend(p for p in changed if p not in params)
+            absent = False
             for dep in stage.lock.get("deps") or []:
                 if not isinstance(dep, dict) or not isinstance(dep.get("path"), str):
                     continue
@@ -147,26 +151,59 @@ def check(root: Path) -> Stale | None:
                 if dep.get("hash") != "md5":
                     raise _AskDvc  # DVC 2's md5 of text files folds CRLF first
                 path = posixpath.normpath(posixpath.join(stage.wdir or ".", dep["path"]))
-                if hasher.md5(path) != dep["md5"]:
+                found = hasher.md5(path)
+                if found is None and tracked(path):
+                    # Never pulled (a fresh clone), not changed: `dvc pull` is the fix.
+                    absent = True
+                    if path not in missing:
+                        missing.append(path)
+                elif found != dep["md5"]:
                     stale = True
                     if path not in deps:
                         deps.append(path)
             if stale:
                 stages.append(stage.name)
+            elif absent:
+                unchecked.append(stage.name)
     except _AskDvc:
-        return _dvc_status(root)
+        return _dvc_status(root, tracked)
     except OSError:
-        return _dvc_status(root)
-    if not stages:
+        return _dvc_status(root, tracked)
+    if not stages and not missing:
         return None
-    return Stale(stages=tuple(stages), params=tuple(params), deps=tuple(deps))
+    return Stale(
+        stages=tuple(stages), params=tuple(params), deps=tuple(deps), missing=tuple(missing),
+        unchecked=tuple(unchecked),
+    )
 
 
-def _dvc_status(root: Path) -> Stale | None:
-    return start_status(root)()
+def _dvc_tracked(project: dvcfiles.Project, read: dvcfiles.Reader) -> Callable[[str], bool]:
+    """Whether a path is (inside) an output DVC stores: a cached stage output or a `.dvc` file's."""
+    cached = {path for path, out in project.outs.items() if out.cached}
+
+    def tracked(path: str) -> bool:
+        parts = path.split("/")
+        for i in range(len(parts), 0, -1):
+            prefix = "/".join(parts[:i])
+            if prefix in cached:
+                return True
+            try:
+                if dvcfiles.dvc_file_out(read, prefix) is not None:
+                    return True
+            except ToolkitError:
+                return False
+        return False
+
+    return tracked
 
 
-def start_status(root: Path) -> Callable[[], Stale | None]:
+def _dvc_status(root: Path, tracked: Callable[[str], bool] | None = None) -> Stale | None:
+    return start_status(root, tracked)()
+
+
+def start_status(
+    root: Path, tracked: Callable[[str], bool] | None = None
+) -> Callable[[], Stale | None]:
     """Start `dvc status --json` in the background; call the result for what is out of date.
 
     None when nothing is (or when dvc cannot tell: no dvc, not a DVC repo, a broken dvc.yaml;
@@ -189,13 +226,17 @@ def start_status(root: Path) -> Callable[[], Stale | None]:
         out, _ = child.communicate()
         if child.returncode != 0:
             return None
-        return parse_status(out.decode(errors="replace"))
+        return parse_status(out.decode(errors="replace"), tracked)
 
     return finish
 
 
-def parse_status(text: str) -> Stale | None:
-    """The stale stages, params and deps in `dvc status --json` output (None when none)."""
+def parse_status(text: str, tracked: Callable[[str], bool] | None = None) -> Stale | None:
+    """The stale stages, params and deps in `dvc status --json` output (None when none).
+
+    A dependency dvc calls deleted that `tracked` says DVC stores is missing data (pull it), not
+    a change (without `tracked`, every deleted dependency is a change).
+    """
     try:
         data = json.loads(text or "{}")
     except ValueError:
@@ -205,22 +246,35 @@ def parse_status(text: str) -> Stale | None:
     stages: list[str] = []
     params: list[str] = []
     deps: list[str] = []
+    missing: list[str] = []
+    unchecked: list[str] = []
     for stage, items in data.items():
         if not isinstance(items, list):
             continue
-        stale = False
+        stale = absent = False
         for item in items:
             if item == "changed command":
                 stale = True
             elif isinstance(item, dict) and isinstance(item.get("changed deps"), dict):
-                stale = True
                 for path, how in item["changed deps"].items():
                     if isinstance(how, dict):  # a params file: {key: modified|new|deleted}
+                        stale = True
                         params.extend(f"{path}:{key}" for key in how if f"{path}:{key}" not in params)
-                    elif path not in deps:
-                        deps.append(str(path))
+                    elif how == "deleted" and tracked is not None and tracked(str(path)):
+                        absent = True
+                        if path not in missing:
+                            missing.append(str(path))
+                    else:
+                        stale = True
+                        if path not in deps:
+                            deps.append(str(path))
         if stale:
             stages.append(str(stage))
-    if not stages:
+        elif absent:
+            unchecked.append(str(stage))
+    if not stages and not missing:
         return None
-    return Stale(stages=tuple(stages), params=tuple(params), deps=tuple(deps))
+    return Stale(
+        stages=tuple(stages), params=tuple(params), deps=tuple(deps), missing=tuple(missing),
+        unchecked=tuple(unchecked),
+    )

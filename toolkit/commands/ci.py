@@ -10,14 +10,18 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from toolkit import actions, proc
 from toolkit.errors import GitHubError, ToolkitError
 from toolkit.output import group, info, warn, write, write_line
-from toolkit.results import Revision
+from toolkit.results import Comparison, GateResult, Revision
+
+if TYPE_CHECKING:
+    from toolkit.committed import Committed
+    from toolkit.config import Config
 
 REPORT_NAME = "toolkit-report.md"
-GATE_FAILED = 3
 
 
 def run(*, base: str | None, output: Path | None, environ: Mapping[str, str], cwd: Path) -> int:
@@ -49,12 +53,13 @@ def _run(
     cwd: Path,
     started: float,
 ) -> int:
-    from toolkit import compare, dvc, gates, git, report
+    from toolkit import compare, dvc, gates, report
     from toolkit.config import load_config
+    from toolkit.verdict import judge
 
     root = dvc.find_root(cwd)
     config = load_config(root)
-    # Config first: a typo in toolkit.yaml costs seconds, not a training run.
+    # Inputs first: a typo in toolkit.yaml or a missing base costs seconds, not a training run.
     gates.validate(config, compare.declared_metrics(root) if config.gates else [])
     # On a laptop, what the report compares is the working tree: say what is not committed.
     uncommitted = () if ctx.in_actions else _uncommitted(root)
@@ -66,13 +71,18 @@ def _run(
             + (" from a fork" if ctx.fork else "")
         )
 
-    # The base: --base, else the PR's base commit, else compare's default (config, main, ...).
-    # Made reachable now, so a missing base fails in seconds rather than after the pipeline;
-    # compare then names it as the user or the event did (`main`, not a bare sha).
+    # The base: --base, else the PR's base commit, else compare's default (toolkit.yaml `base:`,
+    # main, origin/main), made reachable now (fetched from a shallow clone if need be); compare
+    # then names it as the user or the event did (`main`, not a bare sha).
     base_rev = base or (ctx.base_sha if ctx.is_pull_request else None)
-    if base_rev:
-        git.ensure_revision(root, base_rev)
+    compare.resolve_base(root, base_rev, environ, config)
+    report_path = _report_path(output, environ, root)
 
+    if ctx.in_actions:  # a stage command may print a secret param it interpolates: GitHub hides it
+        from toolkit.masking import workspace_secrets
+
+        for value in workspace_secrets(root, config.secret_keys):
+            actions.mask(value)
     # dvc.repro folds its own log into a `::group::`; the pipeline never sees the token.
     pipeline_env = proc.child_env(environ)
     repro = dvc.repro(
@@ -94,9 +104,10 @@ def _run(
     head_name = ctx.head_ref if ctx.is_pull_request else _current_branch(root)
     if head_name:
         comparison.head = Revision(name=head_name, sha=None)
+    committed = _committed(root, head_name)
     results = gates.evaluate(config, comparison)
     failed = [g for g in results if not g.passed]
-    verdict = report.verdict(results)
+    verdict = judge(results, committed=committed, fail_on_committed=config.ci.fail_on_stale_results)
 
     marker_fields = _marker_fields(root, ctx)
     body = report.render(
@@ -113,18 +124,21 @@ def _run(
             if config.report.production
             else None
         ),
+        verdict=verdict,
+        committed=committed,
     )
-    report_path = _report_path(output, environ, root)
     report.save(report_path, body, follow_symlinks=output is not None)
     info(f"Report written to {report_path}")
 
     if not ctx.in_actions:
         write(body if body.endswith("\n") else body + "\n")
+        if committed is not None:
+            warn(committed.message())
         for g in failed:
             warn(f"quality gate failed: {g.reason}")
-        info(verdict)
+        info(verdict.headline)
         _timing(started, repro.seconds)
-        return GATE_FAILED if failed else 0
+        return verdict.exit_code
 
     with group("Report", environ):
         write(actions.verbatim(body))  # metric names and values come from the PR: inert here
@@ -155,26 +169,68 @@ def _run(
     actions.set_outputs(
         environ,
         {
-            "verdict": verdict,
+            "verdict": verdict.headline,
             "failed-gates": len(failed),
             "report-path": str(report_path),
             "comment-url": comment_url,
         },
     )
-    config_file = _relative(config.path, root) if config.path else "toolkit.yaml"
+    _annotate(root, config, failed, comparison, committed, verdict.committed_fails)
+    info(verdict.headline)
+    _timing(started, repro.seconds)
+    if hard_error is not None:
+        raise hard_error
+    return verdict.exit_code
+
+
+def _committed(root: Path, head_name: str | None) -> Committed | None:
+    """What the checked-out commit holds that `dvc repro` just gave differently."""
+    from toolkit import committed, dvc
+
+    return committed.check(root, "HEAD", label=head_name or "HEAD", remote=dvc.has_remote(root))
+
+
+def _annotate(
+    root: Path,
+    config: Config,
+    failed: list[GateResult],
+    comparison: Comparison,
+    committed: Committed | None,
+    committed_fails: bool,
+) -> None:
+    """`::error`/`::warning` lines on the files at fault, paths relative to the git root."""
+    from toolkit.compare import root_prefix
+    from toolkit.problems import group as group_problems
+
+    prefix = root_prefix(root)
+
+    def in_repo(path: str) -> str:
+        return f"{prefix}/{path}" if prefix else path
+
+    config_file = in_repo(_relative(config.path, root) if config.path else "toolkit.yaml")
     for g in failed:
         write_line(
             actions.annotation(
                 "error", g.reason, file=config_file, line=g.line, title=f"Quality gate: {g.metric}"
             )
         )
-    for problem in comparison.problems[:10]:
-        write_line(actions.annotation("warning", problem.message, file=problem.path, title="toolkit diff"))
-    info(verdict)
-    _timing(started, repro.seconds)
-    if hard_error is not None:
-        raise hard_error
-    return GATE_FAILED if failed else 0
+    if committed is not None:
+        kind: actions.AnnotationKind = "error" if committed_fails else "warning"
+        for path in committed.files[:10]:
+            write_line(
+                actions.annotation(
+                    kind, committed.message(), file=in_repo(path), title="Committed results out of date"
+                )
+            )
+    for item in group_problems(comparison.problems)[:10]:
+        message = item.first.message
+        if len(item.paths) > 1:
+            message += f" The same for {len(item.paths) - 1} more: {', '.join(item.paths[1:6])}" + (
+                " ..." if len(item.paths) > 6 else "."
+            )
+        write_line(
+            actions.annotation("warning", message, file=in_repo(item.first.path), title="toolkit diff")
+        )
 
 
 def _uncommitted(root: Path) -> tuple[str, ...]:

@@ -72,8 +72,7 @@ def render_json(comparison: Comparison, *, show_all: bool = False) -> str:
     """The `--json` document, NaN and infinities as DVC's `NaN`/`Infinity`/`-Infinity` tokens."""
     data: dict[str, Any] = comparison.to_json(all=show_all)
     if comparison.stale is not None:
-        stale = comparison.stale
-        data["stale"] = {"stages": list(stale.stages), "params": list(stale.params), "deps": list(stale.deps)}
+        data["stale"] = comparison.stale.to_json()
     if comparison.problems:
         data["problems"] = [
             {"path": p.path, "revision": p.revision, "kind": p.kind, "message": p.message}

@@ -9,8 +9,6 @@ from toolkit import output
 from toolkit.errors import ToolkitError
 from toolkit.results import GateResult
 
-EXIT_GATE_FAILED = 3
-
 
 def format_table(results: Sequence[GateResult]) -> str:
     """A plain-text table of the results (metric, rule, base, head, result), aligned for a terminal."""
@@ -44,9 +42,10 @@ def run(
     *, base: str | None, head: str | None, environ: Mapping[str, str], cwd: Path, allow_stale: bool = False
 ) -> int:
     """Print the gates table and a verdict; return 3 when any gate fails, else 0."""
-    from toolkit import compare, gates, report
+    from toolkit import compare, gates
     from toolkit.config import load_config
     from toolkit.dvc import find_root
+    from toolkit.verdict import judge
 
     root = find_root(cwd)
     config = load_config(root)
@@ -69,7 +68,7 @@ def run(
     warn_problems(comparison.problems)  # a gate on an unreadable file fails; say why up front
     results = gates.evaluate(config, comparison)
     output.write_line(format_table(results))
-    failed = gates.failed(results)
     print_verdicts(results)
-    output.write_line(report.verdict(results))
-    return EXIT_GATE_FAILED if failed else 0
+    verdict = judge(results, stale=comparison.stale)  # the report's headline, word for word
+    output.write_line(verdict.headline)
+    return verdict.exit_code

@@ -44,9 +44,14 @@ def check_names(
     ref_cols = [str(c) for c in reference.columns if str(c) not in ignored]
     cur_cols = {str(c) for c in current.columns if str(c) not in ignored}
     if target is not None and target not in ref_cols:
+        import difflib
+
+        lower = {c.lower(): c for c in ref_cols}
+        near = difflib.get_close_matches(target.lower(), list(lower), n=1, cutoff=0.6)
         raise DataError(
             f"the target column {code(target)} is not in the reference {ref_source.text}; "
-            f"its columns are {_names(ref_cols)}."
+            + (f"did you mean {code(lower[near[0]])}? Its" if near else "its")
+            + f" columns are {_names(ref_cols)} (`monitor.target` in toolkit.yaml, or --target)."
         )
     only_ref = [c for c in ref_cols if c not in cur_cols and c != target]
     only_cur = [str(c) for c in current.columns if str(c) not in set(ref_cols) and str(c) not in ignored]
