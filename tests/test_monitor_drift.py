@@ -10,9 +10,11 @@ and drift flags, scores within 1e-6, and the same share and dataset verdict.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -46,10 +48,19 @@ def test_every_case_has_its_reference_and_no_reference_is_stale() -> None:
         assert data["versions"]["evidently"] == "0.7.23"
 
 
+@pytest.fixture(params=["python", "pyarrow"])
+def string_storage(request: pytest.FixtureRequest) -> Iterator[str]:
+    """pandas 3 keeps text in pyarrow when it is installed (the `parquet` extra), else in Python."""
+    import pandas as pd
+
+    with pd.option_context("mode.string_storage", request.param):
+        yield request.param
+
+
 @pytest.mark.parametrize("route", ["csv", "frame"])
 @pytest.mark.parametrize("name", list(CASES))
 def test_toolkit_drift_gives_evidentlys_verdict(
-    name: str, route: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    name: str, route: str, string_storage: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """csv: `toolkit drift --json` on the tables as files; frame: compare_frames on them in memory."""
     case, theirs = CASES[name], evidently(name)
@@ -69,6 +80,8 @@ def test_toolkit_drift_gives_evidentlys_verdict(
         ours = json.loads(result.stdout)
     else:
         options = load_config(tmp_path).drift
+        text = [c for c in reference.columns if isinstance(reference[c].dtype, pd.StringDtype)]
+        assert all(reference[c].dtype.storage == string_storage for c in text), reference.dtypes
         ours = drift.as_json(drift.compare_frames(reference, current, REF, CUR, options))
 
     assert list(ours["columns"]) == list(theirs["columns"])  # same columns, in file order
