@@ -1,16 +1,22 @@
-"""Wall time and peak memory of `toolkit drift` against Evidently's report (run by hand, not a test).
+"""Wall time and peak memory of `toolkit drift`, optionally beside Evidently's report (run by hand).
 
 Writes a reference and a current CSV of ROWS x 20 columns (14 float, 2 integer, 1 binary and
 3 text columns; the current side has a mean shift, a scale change and a new category), then runs,
-each in a fresh process and alternating so both see the same machine load,
+each in a fresh process and alternating so all see the same machine load,
 
-    toolkit drift --reference ref.csv --current cur.csv --json
-    python -c "<pandas.read_csv both files; Evidently Report([DataDriftPreset()]).run(...)>"
+    toolkit drift --reference ref.csv --current cur.csv --json       # this venv's toolkit
+    OTHER/toolkit drift ... --json                                   # each --toolkit OTHER/toolkit
+    EVIDENTLY_PYTHON -c "<pandas.read_csv both; Report([DataDriftPreset()]).run(...)>"
 
 N times each (default 3) and prints the median wall time, the peak resident memory (ru_maxrss of
-the child, from os.wait4) and the ratios, plus the size of the data itself. Usage:
+the child, from os.wait4) and the ratios, plus the size of the data itself. Evidently 0.7 needs
+pandas < 3, so it is not in the toolkit's venv: pass the Python of the venv
+scripts/evidently_reference.py describes (`--evidently-python /tmp/evidently-venv/bin/python`) to
+run it as a peer. `--toolkit` (repeatable) times other installs of the toolkit: an older commit,
+another pandas, no pyarrow. Usage:
 
     .venv/bin/python benchmarks/bench_drift.py [--rows 1000000] [--runs 3] [--keep]
+        [--toolkit PATH ...] [--evidently-python PATH]
 """
 
 from __future__ import annotations
@@ -91,36 +97,46 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep the temp folder")
+    parser.add_argument(
+        "--toolkit", type=Path, action="append", default=[], help="another toolkit to time beside this one"
+    )
+    parser.add_argument("--evidently-python", type=Path, help="a Python with evidently==0.7.23 installed")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="bench-drift-"))
     try:
         ref, cur, size = write_data(folder, args.rows)
-        ours_cmd = [str(BIN / "toolkit"), "drift", "--reference", ref.name, "--current", cur.name, "--json"]
-        theirs_cmd = [sys.executable, "-c", EVIDENTLY, ref.name, cur.name]
-        ours: list[tuple[float, int]] = []
-        theirs: list[tuple[float, int]] = []
+        drift_args = ["drift", "--reference", ref.name, "--current", cur.name, "--json"]
+        commands = {"toolkit drift": [str(BIN / "toolkit"), *drift_args]}
+        for other in args.toolkit:
+            commands[str(other)] = [str(other), *drift_args]
+        if args.evidently_python:
+            commands["Evidently 0.7"] = [str(args.evidently_python), "-c", EVIDENTLY, ref.name, cur.name]
+        runs: dict[str, list[tuple[float, int]]] = {name: [] for name in commands}
         for _ in range(args.runs):
-            ours.append(measure(ours_cmd, folder))
-            theirs.append(measure(theirs_cmd, folder))
-        t_ours = statistics.median(w for w, _ in ours)
-        t_theirs = statistics.median(w for w, _ in theirs)
-        m_ours = max(m for _, m in ours)
-        m_theirs = max(m for _, m in theirs)
+            for name, cmd in commands.items():
+                runs[name].append(measure(cmd, folder))
         mib = 1024 * 1024
         print(
             f"data: {args.rows:,} rows x 20 columns; CSV {ref.stat().st_size / mib:.0f} MiB per side; "
             f"one side in pandas {size / mib:.0f} MiB"
         )
-        print(
-            f"toolkit drift : median {t_ours:6.2f} s, peak RSS {m_ours / mib:7.0f} MiB "
-            f"({m_ours / size:.1f}x one side in memory)"
-        )
-        print(f"Evidently 0.7 : median {t_theirs:6.2f} s, peak RSS {m_theirs / mib:7.0f} MiB")
-        print(
-            f"ratio (toolkit / Evidently): time {t_ours / t_theirs:.2f}, memory {m_ours / m_theirs:.2f} "
-            f"({args.runs} runs each, alternating)"
-        )
+        first = next(iter(commands))
+        t_first = statistics.median(w for w, _ in runs[first])
+        m_first = max(m for _, m in runs[first])
+        for name, measured in runs.items():
+            wall = statistics.median(w for w, _ in measured)
+            peak = max(m for _, m in measured)
+            ratio = (
+                ""
+                if name == first
+                else f"; {first} / this: time {t_first / wall:.2f}, memory {m_first / peak:.2f}"
+            )
+            print(
+                f"{name}: median {wall:6.2f} s, peak RSS {peak / mib:7.0f} MiB "
+                f"({peak / size:.1f}x one side in memory){ratio}"
+            )
+        print(f"({args.runs} runs each, alternating)")
     finally:
         if args.keep:
             print(f"kept {folder}")

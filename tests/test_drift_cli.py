@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,12 +11,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from tests.drift_data import table
+from tests.drift_data import CASES, table
 from tests.gitrepo import commit_all, git, make_repo, write_files
 from tests.report_mermaid import check_xychart, mermaid_blocks
 from toolkit.cli import cli
+from toolkit.monitor import render
 
 KEYS = {"type", "test", "score", "threshold", "drift", "psi"}
+# A deprecation of pandas (or numpy) is an error: the toolkit runs on the release a user gets.
+pytestmark = pytest.mark.filterwarnings("error::DeprecationWarning", "error::FutureWarning")
 
 
 def drift(cwd: Path, *args: str, monkeypatch: pytest.MonkeyPatch) -> Result:
@@ -305,3 +309,127 @@ def test_in_actions_no_line_of_the_data_runs_as_a_workflow_command(
     token = lines[0].split("::")[2]
     assert lines[-1] == f"::{token}::"
     assert any(line.startswith("::error::pwned") for line in lines)  # inert between the markers
+
+
+def test_the_charts_show_the_most_shifted_columns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    case = CASES["wide-600"]  # 12 of 20 columns drift; the last ones in the file moved the most
+    case.reference().to_csv(tmp_path / "ref.csv", index=False)
+    case.current().to_csv(tmp_path / "cur.csv", index=False)
+    args = ["--reference", "ref.csv", "--current", "cur.csv"]
+    columns = json.loads(drift(tmp_path, *args, "--json", monkeypatch=monkeypatch).stdout)["columns"]
+    drifted = [name for name, c in columns.items() if c["drift"]]
+    by_psi = sorted(drifted, key=lambda name: -columns[name]["psi"])
+    assert len(drifted) > render.MAX_CHARTS and by_psi[:2] == ["c19", "c17"]
+
+    md = drift(tmp_path, *args, "--md", monkeypatch=monkeypatch).stdout
+    drawn = re.findall(r"^#### `(\w+)`$", md, flags=re.MULTILINE)
+    assert drawn == by_psi[: render.MAX_CHARTS]  # the worst, worst first
+    assert len(mermaid_blocks(md)) == render.MAX_CHARTS
+    assert f"{len(drifted) - render.MAX_CHARTS} more drifted columns are in the table" in md
+    # The table lists the drifted columns in the same order, then the others in file order.
+    rows = [line.split("`")[1] for line in md.splitlines() if line.startswith("| `")]
+    assert rows == by_psi + [name for name in columns if name not in drifted]
+    text = drift(tmp_path, *args, monkeypatch=monkeypatch).stdout.splitlines()
+    assert [line.split()[0] for line in text if "DRIFT" in line.split()] == by_psi
+
+
+# Runs `toolkit drift` in a fresh interpreter where pyarrow cannot be imported, as on an install
+# without the `parquet` extra (pyarrow is in the test extra, so it is present here otherwise).
+NO_PYARROW = """
+import sys
+
+class NoPyarrow:
+    def find_spec(self, name, path=None, target=None):
+        if name == "pyarrow" or name.startswith("pyarrow."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, NoPyarrow())
+for name in [m for m in sys.modules if m == "pyarrow" or m.startswith("pyarrow.")]:
+    del sys.modules[name]
+from toolkit.cli import main
+sys.argv = ["toolkit", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize("side", ["reference", "current"])
+def test_parquet_without_pyarrow_names_the_extra(tmp_path: Path, side: str) -> None:
+    table(50, "none", 1).to_parquet(tmp_path / "data.parquet")
+    table(50, "none", 2).to_csv(tmp_path / "data.csv", index=False)
+    files = {"reference": "data.csv", "current": "data.csv", side: "data.parquet"}
+    args = ["drift", "--reference", files["reference"], "--current", files["current"]]
+    result = subprocess.run(
+        [sys.executable, "-c", NO_PYARROW, *args], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "data.parquet" in result.stderr and "pip install 'mlops-toolkit[parquet]'" in result.stderr
+    # The blocker is what failed: with pyarrow importable the same files compare.
+    ok = subprocess.run(
+        [sys.executable, "-m", "toolkit", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stderr
+
+
+def test_json_lines_are_typed_as_json_says_on_any_pandas(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def rows(offset: int) -> str:
+        return "".join(
+            json.dumps(
+                {
+                    "created_at": 1_700_000_000 + i,  # a name pandas would read as a date
+                    "date": f"2024-01-{i % 28 + 1:02d}",
+                    "zip": f"{i % 7 + offset:05d}",  # declared categorical: stays text, zeros kept
+                    "amount": str(i * 1.5),  # a number written as a string: a number, as in CSV
+                    "flag": [True, False, None][i % 3],
+                    "n": None if i % 5 == 0 else i,
+                }
+            )
+            + "\n"
+            for i in range(60)
+        )
+
+    (tmp_path / "ref.jsonl").write_text(rows(0) + "\n")  # a trailing blank line is no row
+    (tmp_path / "cur.jsonl").write_text(rows(3))
+    make_repo(tmp_path, {"toolkit.yaml": "drift:\n  columns:\n    zip: categorical\n"})
+    args = ["--reference", "ref.jsonl", "--current", "cur.jsonl"]
+    result = drift(tmp_path, *args, "--json", monkeypatch=monkeypatch)
+    assert result.exit_code == 0, result.output
+    columns = json.loads(result.stdout)["columns"]
+    assert {name: c["type"] for name, c in columns.items()} == {
+        "created_at": "numerical",
+        "date": "categorical",
+        "zip": "categorical",
+        "amount": "numerical",
+        "flag": "categorical",
+        "n": "numerical",
+    }
+    assert columns["created_at"]["test"] == "ks" and columns["amount"]["score"] == 1.0
+    assert columns["zip"]["drift"] is True  # 00003..00009 against 00000..00006
+    md = drift(tmp_path, *args, "--md", monkeypatch=monkeypatch).stdout
+    assert "00009" in md and "00000" in md  # the chart's categories keep their zeros
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("{not json", "line 3 is not JSON"),
+        ("[1, 2]", "line 3 is not an object"),
+        ('"text"', "line 3 is not an object"),
+    ],
+)
+def test_a_bad_json_line_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: str, says: str
+) -> None:
+    good = "".join(f'{{"a": {i}}}\n' for i in range(2))
+    (tmp_path / "ref.jsonl").write_text(good)
+    (tmp_path / "cur.jsonl").write_text(good + line + "\n")
+    result = drift(tmp_path, "--reference", "ref.jsonl", "--current", "cur.jsonl", monkeypatch=monkeypatch)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"cur.jsonl cannot be read as jsonl: {says}" in result.output

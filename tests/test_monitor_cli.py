@@ -85,6 +85,7 @@ def test_monitor_lifecycle_on_a_real_project(
     assert report.startswith("<!-- toolkit:report id=model-monitoring alert=yes -->")
     assert "Dataset drift detected" in report
     assert "**Prediction drift**: **drift**" in report
+    assert "Model monitoring: data drift, prediction drift and performance decay detected" in report
     blocks = mermaid_blocks(report)
     assert len(blocks) >= 2  # a chart per drifted column, and the predictions
     for block in blocks:

@@ -118,7 +118,8 @@ def prepare(
     for series, _ in sides:
         if kind == "numerical":
             values = pd.to_numeric(series, errors="coerce") if not _is_number_dtype(series) else series
-            values = values.astype(np.float64, copy=False)
+            if values.dtype != np.float64:
+                values = values.astype(np.float64)
             finite = np.isfinite(values.to_numpy())
             cleaned.append(values[finite] if not finite.all() else values)
         else:

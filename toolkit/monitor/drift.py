@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -67,6 +68,11 @@ class DatasetResult:
     def drifted(self) -> list[ColumnResult]:
         """The drifted columns, in column order."""
         return [c for c in self.columns if c.drift]
+
+    @property
+    def worst_first(self) -> list[ColumnResult]:
+        """The drifted columns, the most shifted (highest PSI, one scale for every test) first."""
+        return sorted(self.drifted, key=lambda c: -c.psi if c.psi is not None else math.inf)
 
     @property
     def tested(self) -> list[ColumnResult]:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 REPORT_ID = "model-monitoring"
 LABEL_COLOR = "d62728"
-TITLE = "Model monitoring: production data drifted"
+TITLE = "Model monitoring: drift or decay in production"
 PERMISSIONS_HINT = "permissions:\n  contents: read\n  issues: write"
 
 Action = Literal["created", "updated", "unchanged", "closed", "none"]

@@ -32,10 +32,19 @@ class MonitorResult:
     labelled_rows: int = 0
 
     @property
+    def findings(self) -> list[str]:
+        """What alerts: data drift, prediction drift, performance decay (a failed gate)."""
+        found = {
+            "data drift": self.data.dataset_drift,
+            "prediction drift": bool(self.prediction and self.prediction.drift),
+            "performance decay": any(not g.passed for g in self.gates or []),
+        }
+        return [name for name, on in found.items() if on]
+
+    @property
     def alert(self) -> bool:
         """Data drift, prediction drift or a failed gate."""
-        failed = any(not g.passed for g in self.gates or [])
-        return self.data.dataset_drift or bool(self.prediction and self.prediction.drift) or failed
+        return bool(self.findings)
 
 
 def safe_name(text: object) -> str:
@@ -72,7 +81,7 @@ def _rule(c: ColumnResult) -> str:
 
 
 def _ordered(result: DatasetResult) -> list[ColumnResult]:
-    return [*result.drifted, *(c for c in result.columns if not c.drift)]
+    return [*result.worst_first, *(c for c in result.columns if not c.drift)]
 
 
 def text(result: DatasetResult) -> str:
@@ -117,14 +126,17 @@ def markdown(result: DatasetResult, *, heading: str = "###") -> str:
         test = escape(TESTS[c.test].label) if c.test else "–"
         rows.append([name, c.type, test, number(c.score), escape(_rule(c)), status, number(c.psi)])
     parts.append(table(["Column", "Type", "Test", "Score", "Drift when", "Result", "PSI"], rows, "lllrlrr"))
-    charts = [c for c in result.drifted if c.distribution is not None]
+    charts = [c for c in result.worst_first if c.distribution is not None]
     if charts:
         parts.append(f"{heading} Drifted columns")
         for c in charts[:MAX_CHARTS]:
             assert c.distribution is not None
             parts.append(f"{heading}# {safe_name(c.name)}\n\n" + chart(c.name, c.distribution))
         if len(charts) > MAX_CHARTS:
-            parts.append(f"<sub>{len(charts) - MAX_CHARTS} more drifted columns not drawn.</sub>")
+            parts.append(
+                f"<sub>The {MAX_CHARTS} most shifted (highest PSI) are drawn; "
+                f"{len(charts) - MAX_CHARTS} more drifted columns are in the table.</sub>"
+            )
     return "\n\n".join(parts) + "\n"
 
 
@@ -167,7 +179,7 @@ def monitor_markdown(result: MonitorResult, *, run_url: str | None = None) -> st
 
     prod = result.production
     icon = "🔴" if result.alert else "🟢"
-    headline = "drift or decay detected" if result.alert else "no drift"
+    headline = f"{_and(result.findings)} detected" if result.alert else "no drift"
     lines = [f"## {icon} Model monitoring: {headline}", ""]
     where = format_revision(prod.revision)
     lines.append(
@@ -203,6 +215,10 @@ def monitor_markdown(result: MonitorResult, *, run_url: str | None = None) -> st
     if run_url:
         parts.append(f"<sub>[Workflow run]({run_url})</sub>")
     return "\n\n".join(p.rstrip() for p in parts) + "\n"
+
+
+def _and(items: list[str]) -> str:
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
 
 
 def _num(value: object) -> float | None:

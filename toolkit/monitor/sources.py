@@ -6,6 +6,7 @@ Only `toolkit drift` and `toolkit monitor` import this module (and so pandas).
 from __future__ import annotations
 
 import io
+import json
 import posixpath
 import warnings
 from collections.abc import Iterable
@@ -116,18 +117,15 @@ def _parse(source: Source, fmt: str, data: Path | io.BytesIO, categorical: set[s
                     skipinitialspace=False,
                 )
             if fmt == "jsonl":
-                return pd.read_json(data, lines=True, dtype=text_dtype or True, convert_dates=False)
+                return _as_text(_read_jsonl(source, data, categorical), categorical)
             try:
                 import pyarrow  # noqa: F401
             except ImportError:
                 raise DataError(
-                    f"{source.text} is Parquet, which needs pyarrow; `pip install pyarrow`, or "
-                    "give CSV, TSV or JSON lines."
+                    f"{source.text} is Parquet, which needs pyarrow: `pip install 'mlops-toolkit[parquet]'`, "
+                    "or give CSV, TSV or JSON lines."
                 ) from None
-            frame = pd.read_parquet(data)
-            for name in categorical & set(frame.columns):
-                frame[name] = frame[name].astype("string").astype(object)
-            return frame
+            return _as_text(pd.read_parquet(data), categorical)
     except pd.errors.EmptyDataError:
         raise DataError(f"{source.text} is empty; give a file with a header row and data.") from None
     except UnicodeDecodeError as exc:
@@ -140,3 +138,49 @@ def _parse(source: Source, fmt: str, data: Path | io.BytesIO, categorical: set[s
     except (ValueError, OSError) as exc:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"{source.text} cannot be read as {fmt}: {detail}.") from None
+
+
+def _read_jsonl(source: Source, data: Path | io.BytesIO, categorical: set[str]) -> pd.DataFrame:
+    """One row per JSON object, typed the same on every pandas release.
+
+    Numbers written as strings become numbers, as in CSV (not in columns declared categorical);
+    dates stay text. `pandas.read_json` guesses dates and types differently across releases, and
+    its switches for that are deprecated in pandas 3.1.
+    """
+    import pandas as pd
+
+    raw = data.read_bytes() if isinstance(data, Path) else data.getvalue()
+    records: list[dict[str, object]] = []
+    for number, line in enumerate(raw.decode("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(
+                f"{source.text} cannot be read as jsonl: line {number} is not JSON ({exc.msg}); "
+                "fix that line."
+            ) from None
+        if not isinstance(record, dict):
+            raise DataError(
+                f"{source.text} cannot be read as jsonl: line {number} is not an object "
+                '(`{"column": value, ...}`); write one object per line.'
+            )
+        records.append(record)
+    if not records:
+        raise pd.errors.EmptyDataError
+    frame = pd.DataFrame.from_records(records)
+    for name in frame.columns:
+        column = frame[name]
+        if str(name) not in categorical and pd.api.types.infer_dtype(column, skipna=True) == "string":
+            numbers = pd.to_numeric(column, errors="coerce")
+            if numbers.notna().sum() == column.notna().sum():
+                frame[name] = numbers
+    return frame
+
+
+def _as_text(frame: pd.DataFrame, categorical: set[str]) -> pd.DataFrame:
+    """The columns declared categorical as text (missing values stay missing)."""
+    for name in categorical & {str(c) for c in frame.columns}:
+        frame[name] = frame[name].astype("string").astype(object)
+    return frame
