@@ -9,7 +9,8 @@ outputs and run-cache) and committed on main. Then, alternating,
                                                                    not in git re-runs)
 
 The clone is not timed (on a runner it is the checkout step). Prints the stages each run re-ran,
-both medians and the ratio.
+how many of the outputs dvc.lock declares were in the workspace afterwards (the steps after the
+check read them), both medians and the ratio.
 
     .venv/bin/python benchmarks/bench_remote_cache.py [--runs N]
 """
@@ -56,6 +57,15 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> str:
     return done.stdout + done.stderr
 
 
+def _outputs_present(clone: Path) -> str:
+    """`N/M`: how many of the outputs in the clone's dvc.lock exist in its workspace."""
+    import yaml
+
+    lock = yaml.safe_load((clone / "dvc.lock").read_text(encoding="utf-8")) or {}
+    outs = {o["path"] for stage in lock.get("stages", {}).values() for o in stage.get("outs", [])}
+    return f"{sum((clone / p).exists() for p in outs)}/{len(outs)}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -87,6 +97,7 @@ def main() -> None:
 
             times: dict[str, list[float]] = {"remote": [], "none": []}
             ran: dict[str, set[str]] = {"remote": set(), "none": set()}
+            present: dict[str, list[str]] = {"remote": [], "none": []}
             for i in range(runs):
                 for kind in ("remote", "none"):
                     clone = tmp / f"{kind}-{i}"
@@ -97,11 +108,13 @@ def main() -> None:
                     log = _run([*toolkit, "ci", "--base", "main"], clone, env)
                     times[kind].append(time.perf_counter() - start)
                     ran[kind] |= set(_RAN.findall(log))
+                    present[kind].append(_outputs_present(clone))
             with_remote, without = statistics.median(times["remote"]), statistics.median(times["none"])
             print(f"runs: {runs} each (fresh clone every time), moto S3 on {endpoint}")
             for label, kind, median in (("S3 remote + run-cache", "remote", with_remote),
                                         ("no remote", "none", without)):
-                print(f"{label + ':':22} median {median:.2f} s, re-ran {sorted(ran[kind]) or 'none'}")
+                print(f"{label + ':':22} median {median:.2f} s, re-ran {sorted(ran[kind]) or 'none'}, "
+                      f"outputs present after: {', '.join(sorted(set(present[kind])))}")
             print(f"ratio: {with_remote / without:.2f}x the time ({without / with_remote:.1f}x faster)")
     finally:
         server.stop()

@@ -36,9 +36,9 @@ class S3Server:
             aws_secret_access_key=SECRET, region_name="us-east-1",
         )
 
-    def bucket(self) -> str:
-        """A new, empty bucket's name."""
-        name = f"bkt-{uuid.uuid4().hex[:12]}"
+    def bucket(self, prefix: str = "bkt") -> str:
+        """A new, empty bucket's name (`prefix-` and 12 hex digits)."""
+        name = f"{prefix}-{uuid.uuid4().hex[:12]}"
         self.client().create_bucket(Bucket=name)
         return name
 

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from tests.gitrepo import commit_all, git
 from tests.scaffold_helpers import dvc, tiny_dvc_repo
 from toolkit import dvc as tdvc
+from toolkit import dvclog
 from toolkit.cli import cli
 from toolkit.commands.repro import find_pipeline_root
 from toolkit.errors import DvcError
@@ -101,10 +102,14 @@ def test_push_then_pull_in_a_fresh_clone_runs_nothing(tmp_path: Path) -> None:
     # A clone beside the original: the remote's relative path resolves to the same folder.
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(repo), str(clone))
+    assert not (clone / "a.txt").exists()
     result = tdvc.repro(clone, pull=True, environ=_env())
     assert result.ran == ()
     assert set(result.skipped) == {"a", "b"}
-    assert "$ dvc repro --pull --allow-missing" in result.log
+    # Nothing ran, and every output is in the workspace all the same: the steps after a pull
+    # (monitoring, the report) read them.
+    assert (clone / "a.txt").read_text() == "1"
+    assert (clone / "b.txt").read_text() == "12"
 
 
 def test_missing_outputs_on_the_remote_are_reproduced(
@@ -116,12 +121,15 @@ def test_missing_outputs_on_the_remote_are_reproduced(
     commit_all(repo, "results")
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(repo), str(clone))
-    # Stage b must run and needs a.txt, which is in no cache: dvc's --allow-missing fails here.
+    # Stage b must run and needs a.txt, which is in no cache and not on the remote: a runs too.
     (clone / "params.yaml").write_text("a: 1\nb: 5\n")
     result = tdvc.repro(clone, pull=True, environ=_env())
     assert (clone / "b.txt").read_text() == "15"
-    assert "b" in result.ran
-    assert "not on the DVC remote" in capsys.readouterr().err
+    assert (clone / "a.txt").read_text() == "1"
+    assert result.ran == ("a", "b")
+    err = capsys.readouterr().err
+    assert "the outputs of a were not on the DVC remote (was `dvc push` run?)" in err
+    assert "outputs of a, b" not in err  # b changed: it runs whatever the remote holds
 
 
 def test_unreachable_local_remote_is_skipped(
@@ -213,7 +221,7 @@ def test_stage_names_are_parsed_from_dvc_log_lines() -> None:
             "Stage 'sub/dvc.yaml:report' didn't change, skipping",
         ]
     )
-    assert tdvc._parse(log) == (
+    assert dvclog.parse(log) == (
         ("train",), ("prepare", "evaluate", "sub/dvc.yaml:report"), ("evaluate",)
     )
 
@@ -262,14 +270,93 @@ def test_find_root_is_the_nearest_dvc_folder(tmp_path: Path) -> None:
     assert tdvc.settings_root(tmp_path / "a" / "b") == (tmp_path / "a").resolve()
 
 
-def test_corrupt_dvc_yaml_gets_dvcs_own_message(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("path", "text", "all_pipelines"),
+    [
+        ("dvc.yaml", "stages:\n  a:\n    cmd: [unclosed\n", False),
+        ("dvc.lock", "schema: '2.0'\nstages: {a: [\n", False),
+        ("sub/dvc.yaml", "stages:\n  c: {cmd: echo, outs: [\n", True),
+    ],
+)
+def test_unparsable_pipeline_file_is_refused_before_dvc_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], path: str, text: str, all_pipelines: bool
+) -> None:
+    """The project's own parser reads every dvc.yaml and dvc.lock dvc would read, first."""
     repo = tiny_dvc_repo(tmp_path / "repo")
-    (repo / "dvc.yaml").write_text("stages:\n  a:\n    cmd: [unclosed\n")
+    (repo / path).parent.mkdir(exist_ok=True)
+    (repo / path).write_text(text)
+    with pytest.raises(DvcError) as err:
+        tdvc.repro(repo, environ=_env(), all_pipelines=all_pipelines)
+    message = err.value.message
+    assert message.startswith(f"{path} at {repo} is not valid YAML (")
+    assert " line " in message and message.endswith("then rerun `toolkit repro`.")
+    assert "$ dvc repro" not in capsys.readouterr().err  # dvc never started
+
+
+def test_invalid_dvc_yaml_gets_dvcs_own_words(tmp_path: Path) -> None:
+    """Valid YAML that DVC's schema refuses: DVC's words, without its quoted source lines."""
+    repo = tiny_dvc_repo(tmp_path / "repo")
+    (repo / "dvc.yaml").write_text("stages:\n  a:\n    cmd: echo hi\n    bogus: 1\n")
     with pytest.raises(DvcError) as err:
         tdvc.repro(repo, environ=_env())
     message = err.value.message
-    assert "'./dvc.yaml' is invalid" in message and "While parsing a flow sequence" in message
-    assert "failed in" not in message and ": 4." not in message
+    assert "'./dvc.yaml' validation failed" in message
+    assert "extra keys not allowed, in stages -> a -> bogus" in message
+    assert "│" not in message and "bogus: 1" not in message
+
+
+@pytest.mark.parametrize(
+    ("cmd", "printed"),
+    [
+        # A stage running a module that is not installed: Python's words name a "dvc..." module.
+        ("python -m dvc_no_such_plugin", "No module named dvc_no_such_plugin"),
+        # A stage that runs dvc on another folder.
+        ("cd ../elsewhere && python -m dvc status", "not inside of a DVC repository"),
+        # A stage validating its data, in words that end like DVC's own for a broken dvc.yaml.
+        ("python -c \"print('data/schema.json is invalid.'); raise SystemExit(1)\"",
+         "data/schema.json is invalid."),
+    ],
+)
+def test_a_failing_stage_is_never_taken_for_dvc_itself(tmp_path: Path, cmd: str, printed: str) -> None:
+    """Whatever a stage prints, its failure names the stage (not "dvc is not installed", ...)."""
+    repo = tiny_dvc_repo(tmp_path / "repo")
+    (tmp_path / "elsewhere").mkdir()
+    (repo / "dvc.yaml").write_text(f"stages:\n  check:\n    cmd: {cmd}\n")
+    with pytest.raises(DvcError) as err:
+        tdvc.repro(repo, environ=_env())
+    message = err.value.message
+    assert message.startswith(f"dvc repro failed in stage 'check' of {repo / 'dvc.yaml'}: ")
+    assert printed in message  # as the stage's last output
+    assert "not installed" not in message and "dvc init" not in message
+
+
+def test_repro_without_dvc_installed_says_how_to_install(tmp_path: Path) -> None:
+    """An interpreter that cannot import dvc (an import hook hides it): exit 1 with the fix."""
+    import subprocess
+    import sys
+    import textwrap
+
+    repo = tiny_dvc_repo(tmp_path / "repo")
+    code = textwrap.dedent(
+        """
+        import sys
+
+        class NoDvc:
+            def find_spec(self, name, path=None, target=None):
+                if name == "dvc" or name.startswith("dvc."):
+                    raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+                return None
+
+        sys.meta_path.insert(0, NoDvc())
+        sys.argv = ["toolkit", "repro"]
+        from toolkit.cli import main
+        main()
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"dvc is not installed for {sys.executable}; install it with" in done.stderr
+    assert "$ dvc repro" not in done.stderr and not (repo / "a.txt").exists()
 
 
 def test_laptop_advice_stays_out_of_ci_logs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -152,3 +152,22 @@ def test_fetch_hint_only_when_a_remote_could_have_it(origin: Path, tmp_path: Pat
     with pytest.raises(RevisionError) as err:
         tgit.ensure_revision(clone, "no-such-branch")
     assert "git fetch origin no-such-branch" in err.value.message
+
+
+def test_commit_and_push_without_origin_changes_nothing(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"a.txt": "1"})
+    write_files(repo, {"a.txt": "2"})
+    with pytest.raises(GitError) as err:
+        tgit.commit_and_push(repo, "retrain", "Retrain", {})
+    assert "has no remote `origin`; add it (`git remote add origin URL`)" in err.value.message
+    assert "repository exists" not in err.value.message
+    assert tgit.current_branch(repo) == "main" and (repo / "a.txt").read_text() == "2"
+
+
+def test_commit_and_push_failure_shows_gits_reason(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"a.txt": "1"})
+    missing = tmp_path / "missing.git"
+    git(repo, "remote", "add", "origin", str(missing))
+    with pytest.raises(GitError) as err:
+        tgit.commit_and_push(repo, "retrain", "Retrain", {})
+    assert f"to origin: '{missing}' does not appear to be a git repository;" in err.value.message

@@ -174,12 +174,61 @@ def test_rate_limit_reset_header(github: GitHubServer) -> None:
     assert len(sleeps) == 1 and 18 <= sleeps[0] <= 22
 
 
+SECONDARY = (
+    "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api"
+    "#about-secondary-rate-limits"
+)
+
+
 def test_429_and_secondary_limits_back_off(github: GitHubServer) -> None:
     github.faults.append(rate_limit(retry_after=3, status=429))
-    github.faults.append(Fault(403, body={"message": "You have exceeded a secondary rate limit."}))
+    github.faults.append(Fault(403, body={"message": "You have exceeded a secondary rate limit.",
+                                          "documentation_url": SECONDARY}))
     sleeps = Sleeps()
     assert client(github, sleep=sleeps).list_comments(REPO, PR) == []
     assert sleeps == [3.0, 120.0]
+
+
+@pytest.mark.parametrize(
+    "docs",
+    [
+        SECONDARY,
+        "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+        "https://docs.github.com/en/free-pro-team@latest/rest/overview/resources-in-the-rest-api#secondary-rate-limits",
+        "https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting",
+        "https://developer.github.com/v3/#abuse-rate-limits",
+    ],
+)
+def test_a_403_rate_limit_is_known_by_its_documentation_url(github: GitHubServer, docs: str) -> None:
+    """No header, and words that never say "rate limit": GitHub's documentation link tells."""
+    github.faults.append(Fault(403, body={"message": "Please slow down.", "documentation_url": docs}))
+    sleeps = Sleeps()
+    assert client(github, sleep=sleeps).list_comments(REPO, PR) == []
+    assert sleeps == [60.0]
+
+
+def test_a_403_that_only_mentions_rate_limits_is_a_permissions_error(github: GitHubServer) -> None:
+    """The words say rate limit; no header and the documentation link say permissions: no retry."""
+    body = {"message": "Resource not accessible by integration (rate limit settings are per app)",
+            "documentation_url": "https://docs.github.com/rest/issues/comments#create-an-issue-comment"}
+    github.faults.append(Fault(403, body=body))
+    sleeps = Sleeps()
+    with pytest.raises(ForbiddenError) as err:
+        client(github, sleep=sleeps).create_comment(REPO, PR, "x")
+    assert sleeps == [] and PERMISSIONS_HINT in err.value.message
+
+
+def test_label_exists_already_is_known_by_the_error_code(github: GitHubServer) -> None:
+    c = client(github)
+    c.ensure_label(REPO, "model-monitoring", "d73a4a")
+    c.ensure_label(REPO, "model-monitoring", "d73a4a")  # 422 already_exists: fine
+    # Another 422 whose words say "already exists" is still an error.
+    body = {"message": "Validation Failed: the name already exists in another form",
+            "errors": [{"resource": "Label", "code": "invalid", "field": "color"}]}
+    github.faults.append(Fault(422, body=body, method="POST"))
+    with pytest.raises(ValidationError) as err:
+        c.ensure_label(REPO, "other", "not-a-colour")
+    assert err.value.codes == frozenset({"invalid"})
 
 
 def test_rate_limit_longer_than_the_cap_fails_fast(github: GitHubServer) -> None:

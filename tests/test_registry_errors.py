@@ -179,6 +179,38 @@ def test_push_failure_says_how_to_push(repo: Path, monkeypatch: pytest.MonkeyPat
     assert git(repo, "tag", "-l") == "churn@v0.0.1"
 
 
+def test_push_without_origin_says_there_is_none(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    err = _fails(repo, monkeypatch, "register", "churn", "--push")
+    assert "this repository has no remote `origin` to push them to" in err
+    assert "`git remote add origin URL`" in err and "git push origin 'churn@v0.0.1'" in err
+    assert "repository exists" not in err and "access rights" not in err
+    assert git(repo, "tag", "-l") == "churn@v0.0.1"
+
+
+def test_push_failure_shows_gits_reason(repo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    missing = tmp_path / "missing.git"
+    git(repo, "remote", "add", "origin", str(missing))
+    err = _fails(repo, monkeypatch, "register", "churn", "--push")
+    assert f"failed ('{missing}' does not appear to be a git repository)" in err
+    assert "repository exists" not in err
+
+
+def test_tagging_without_a_git_identity_names_the_fix(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL"):
+        monkeypatch.delenv(name, raising=False)
+    empty = repo.parent / "empty-gitconfig"
+    empty.write_text("")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
+    # No guessing from the host name either, wherever the tests run.
+    monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
+    monkeypatch.setenv("GIT_CONFIG_KEY_0", "user.useConfigOnly")
+    monkeypatch.setenv("GIT_CONFIG_VALUE_0", "true")
+    err = _fails(repo, monkeypatch, "register", "churn")
+    assert "cannot create the tag `churn@v0.0.1`: git does not know who you are" in err
+    assert "`git config user.email EMAIL`" in err
+    assert git(repo, "tag", "-l") == ""
+
+
 def test_a_deprecated_artifact_leaves_show(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert toolkit(repo, monkeypatch, "model", "register", "churn")[0] == 0
     monkeypatch.setenv("GIT_COMMITTER_DATE", "2100000000 +0000")  # after the registration

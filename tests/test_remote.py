@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.s3_server import SECRET, S3Server, aws_env, free_port, s3_server
-from tests.scaffold_helpers import isolated_env
+from tests.scaffold_helpers import isolated_env, tiny_dvc_repo
 from toolkit import remote as remotes
 from toolkit.errors import ConfigError
 
@@ -254,6 +254,81 @@ def test_empty_prefix_passes_the_check(s3_server: S3Server, tmp_path: Path, _git
     assert s3_server.keys(bucket) == []
 
 
+def _tiny_on_s3(tmp_path: Path, git_config: Path, s3: S3Server, url: str) -> tuple[Path, dict[str, str]]:
+    """The two-stage pipeline with `url` (on the test server) as its default remote, committed."""
+    env = aws_env(isolated_env(git_config), tmp_path)
+    repo = tiny_dvc_repo(tmp_path / "repo")
+    remotes.configure(repo, remotes.parse(url, s3.endpoint, "us-east-1"), env)
+    _git(repo, env, "commit", "-q", "-am", "remote")
+    return repo, env
+
+
+@pytest.mark.parametrize("words", ["team-ml-bucket", "expired-models", "forbidden-403"])
+def test_empty_prefix_of_any_bucket_name_is_a_fresh_remote(
+    s3_server: S3Server, tmp_path: Path, _git_config: Path, words: str
+) -> None:
+    """Nothing pushed yet under the prefix: check, pull and push work, whatever the bucket is called."""
+    bucket = s3_server.bucket(words)
+    repo, env = _tiny_on_s3(tmp_path, _git_config, s3_server, f"s3://{bucket}/projects/churn")
+    check = _toolkit(["remote", "check"], repo, env)
+    assert check.returncode == 0, check.stderr
+    assert "reachable, readable and writable" in check.stdout
+    done = _toolkit(["repro", "--pull", "--push"], repo, env)
+    assert done.returncode == 0, done.stderr
+    assert "ran: a, b" in done.stdout
+    assert any(k.startswith("projects/churn/files/md5/") for k in s3_server.keys(bucket))
+
+
+def test_missing_bucket_and_wrong_credentials_are_named(
+    s3_server: S3Server, tmp_path: Path, _git_config: Path
+) -> None:
+    missing = "team-ml-bucket-that-nobody-created"
+    repo, env = _tiny_on_s3(tmp_path, _git_config, s3_server, f"s3://{missing}/projects/churn")
+    for args in (["repro", "--pull"], ["remote", "check"]):
+        done = _toolkit(args, repo, env)
+        assert done.returncode == 1, done.stdout
+        assert f"`storage` (s3://{missing}/projects/churn" in done.stderr
+        assert f"its bucket `{missing}` does not exist at {s3_server.endpoint}" in done.stderr
+        assert "Traceback" not in done.stderr
+    assert not (repo / "a.txt").exists()  # the pull stopped before any stage ran
+    bucket = s3_server.bucket("team-ml-bucket")
+    subprocess.run([sys.executable, "-m", "dvc", "remote", "modify", "storage", "url", f"s3://{bucket}/p"],
+                   cwd=repo, env=env, check=True, capture_output=True)
+    user = s3_server.user(f"user-{bucket}", ["s3:*"], bucket)
+    wrong = {**env, **user, "AWS_SECRET_ACCESS_KEY": "not-the-secret"}
+    with s3_server.enforcing_iam():
+        results = [_toolkit(args, repo, wrong) for args in (["repro", "--pull"], ["remote", "check"])]
+        right = _toolkit(["remote", "check"], repo, {**env, **user})
+    for done in results:
+        assert done.returncode == 1, done.stdout
+        assert "the AWS credentials are not valid for this endpoint" in done.stderr, done.stderr
+    assert right.returncode == 0, right.stderr  # the same user with its real secret may
+
+
+def test_fresh_clone_pull_brings_every_output(pushed, tmp_path: Path) -> None:
+    """`toolkit repro --pull` on a fresh runner: no stage runs, and every output is in the workspace."""
+    import yaml
+
+    demo, _, env = pushed
+    clone = _clone(demo, tmp_path, env)
+    lock = yaml.safe_load((clone / "dvc.lock").read_text())
+    outs = sorted({o["path"] for stage in lock["stages"].values() for o in stage.get("outs", [])})
+    assert "data/prepared" in outs and "models/model.pkl" in outs
+    assert not (clone / "data/prepared").exists()  # the clone starts without the DVC-tracked outputs
+    done = _toolkit(["repro", "--pull"], clone, env)
+    assert done.returncode == 0, done.stderr
+    assert "Running stage" not in done.stdout + done.stderr
+    assert [p for p in outs if not (clone / p).exists()] == []
+    tree = [f for p in outs for f in [demo / p, *(demo / p).rglob("*")]]
+    files = sorted(f.relative_to(demo) for f in tree if f.is_file())
+    assert Path("data/prepared/train.csv") in files
+    for path in files:
+        assert (clone / path).read_bytes() == (demo / path).read_bytes(), path
+    status = subprocess.run([sys.executable, "-m", "dvc", "status"], cwd=clone, env=env, capture_output=True,
+                            text=True, check=True)
+    assert "Data and pipelines are up to date." in status.stdout
+
+
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
@@ -280,24 +355,69 @@ def test_parse_accepts_s3_and_folders() -> None:
     assert not local.is_s3 and local.requirement == "dvc>=3.49"
 
 
+def _client_error(code: str, message: str, status: int = 400) -> Exception:
+    """botocore's ClientError for an S3 answer, as s3fs raises it: translated, the original as cause."""
+    from botocore.exceptions import ClientError
+    from s3fs.errors import translate_boto_error
+
+    response = {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}
+    return translate_boto_error(ClientError(response, "ListObjectsV2"))  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
-    ("text", "fix"),
+    ("code", "message", "kind"),
     [
-        ("An error occurred (NoSuchBucket) when calling ListObjectsV2", "bucket `b` does not exist"),
-        ("Unable to locate credentials", "no AWS credentials"),
-        ("An error occurred (ExpiredToken): The provided token has expired", "have expired"),
-        ("An error occurred (InvalidAccessKeyId)", "not valid for this endpoint"),
-        ("PermissionError: Access Denied", "a read-only role cannot push"),
-        ("Could not connect to the endpoint URL", "does not answer"),
+        ("NoSuchBucket", "The specified bucket does not exist", "bucket"),
+        ("AccessDenied", "Access Denied", "denied"),
+        ("SignatureDoesNotMatch", "The request signature we calculated does not match", "invalid"),
+        ("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist", "invalid"),
+        ("ExpiredToken", "The provided token has expired.", "expired"),
+        ("403", "Forbidden", "denied"),  # a HEAD request: no body, the status is the code
+        # The words say one thing, the code another: the code wins.
+        ("AccessDenied", "The specified bucket does not exist", "denied"),
+        ("NoSuchBucket", "Access Denied: token expired, connection timed out", "bucket"),
+        ("SlowDown", "Please reduce your request rate (the bucket is busy)", None),
     ],
 )
-def test_diagnose_names_the_fix(text: str, fix: str) -> None:
-    found = remotes.diagnose(text, "storage", "s3://b/p", "http://h")
-    assert found is not None and fix in found
+def test_faults_are_classified_by_error_code(code: str, message: str, kind: str | None) -> None:
+    from toolkit.remote_probe import classify
+
+    assert classify(_client_error(code, message)) == kind
 
 
-def test_diagnose_leaves_unknown_errors() -> None:
-    assert remotes.diagnose("stage train failed: ZeroDivisionError", "storage", "s3://b/p", None) is None
+def test_faults_are_classified_by_exception_type() -> None:
+    from botocore.exceptions import EndpointConnectionError, NoCredentialsError, ReadTimeoutError
+
+    from toolkit.remote_probe import classify
+
+    assert classify(NoCredentialsError()) == "credentials"
+    assert classify(EndpointConnectionError(endpoint_url="http://127.0.0.1:9")) == "endpoint"
+    assert classify(ReadTimeoutError(endpoint_url="http://127.0.0.1:9")) == "endpoint"
+    try:
+        try:
+            raise ConnectionRefusedError(111, "Connect call failed")
+        except ConnectionRefusedError as exc:
+            raise OSError("listing failed") from exc
+    except OSError as wrapped:
+        assert classify(wrapped) == "endpoint"  # found on the cause
+    # An empty prefix: s3fs's FileNotFoundError names the path (here a bucket called "...bucket")
+    # and carries no error code; words in a message mean nothing.
+    for words in ("team-ml-bucket/projects/churn", "NoSuchBucket: expired credentials, timed out 403"):
+        assert classify(FileNotFoundError(words)) is None
+        assert classify(PermissionError(words)) is None
+
+
+def test_every_kind_has_a_fix_naming_the_setting() -> None:
+    from typing import get_args
+
+    from toolkit.remote_probe import Kind
+
+    for kind in get_args(Kind):
+        fix = remotes.explain(kind, "storage", "s3://b/p", "http://h")
+        assert fix and "{" not in fix
+    assert "bucket `b` does not exist at http://h" in remotes.explain("bucket", "storage", "s3://b/p", "http://h")
+    endpoint = remotes.explain("endpoint", "storage", "s3://b/p", None)
+    assert "`dvc remote modify storage endpointurl URL`" in endpoint
 
 
 def test_s3_readme_shows_least_privilege_policies() -> None:

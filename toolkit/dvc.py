@@ -6,6 +6,7 @@ DVC is never imported here (it costs half a second and pulls in a lot); `proc.DV
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import sys
 import time
@@ -13,22 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolkit import output, proc
+from toolkit import dvclog, output, proc
 from toolkit.errors import DvcError, NotDvcRepoError, ToolkitError
 from toolkit.results import ReproResult
 
-_RAN = re.compile(r"^Running stage '(?P<stage>[^']+)'")
-_SKIPPED = re.compile(
-    r"^(?:Stage '(?P<stage>[^']+)' (?:didn't change, skipping|(?P<cached>is cached - skipping run))"
-    r"|Pulling data for stage: '(?P<pulled>[^']+)')"  # pulled, not run (unless it runs after)
-)
-_FAILED_STAGE = re.compile(r"^ERROR: failed to reproduce '(?P<stage>[^']+)': (?P<why>.*)")
-# dvc quotes the offending source line of a file it cannot parse: "3 │   cmd: [unclosed", "4".
-_SOURCE_LINE = re.compile(r"^\d+(?:\s|$)")
 _SECTION = re.compile(r"^\[\s*'?(?P<name>[^\]]*?)'?\s*\]$")
-# Raised by `dvc repro --pull --allow-missing` when an output a running stage needs is neither in
-# the local cache nor on the remote (someone forgot `dvc push`).
-_MISSING_CACHE = ("missing-files", "Checkout failed", "Is your cache up to date?")
 
 
 @dataclass(frozen=True)
@@ -210,89 +200,50 @@ def stage_env(environ: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-def _parse(log: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """Stage names that ran, that were skipped, and the skipped ones restored from the run-cache."""
-    ran: list[str] = []
-    skipped: list[str] = []
-    restored: list[str] = []
-    for line in log.splitlines():
-        if m := _RAN.match(line):
-            if m["stage"] not in ran:
-                ran.append(m["stage"])
-        elif m := _SKIPPED.match(line):
-            stage = m["stage"] or m["pulled"]
-            if stage not in skipped:
-                skipped.append(stage)
-            if m["cached"] and stage not in restored:
-                restored.append(stage)
-    return (
-        tuple(ran),
-        tuple(s for s in skipped if s not in ran),
-        tuple(s for s in restored if s not in ran),
-    )
+def _precheck(root: Path, all_pipelines: bool) -> None:
+    """Refuse, before running dvc, what would stop `dvc repro` before any stage: asked of the files."""
+    import importlib.util
 
-
-def _error(log: str, root: Path) -> DvcError:
-    """A one- or two-sentence DvcError from a failed `dvc repro` log."""
-    lines = [line.strip() for line in log.splitlines() if line.strip()]
-    if any("No module named dvc" in line for line in lines):
-        return DvcError(
+    try:
+        installed = importlib.util.find_spec("dvc") is not None
+    except (ImportError, ValueError):
+        installed = False
+    if not installed:
+        raise DvcError(
             f"dvc is not installed for {sys.executable}; install it with "
             f"`{sys.executable} -m pip install dvc` (or reinstall mlops-toolkit)."
         )
-    if any("not inside of a DVC repository" in line for line in lines):
-        return DvcError(
+    here = root.resolve()
+    if not any((folder / ".dvc").is_dir() for folder in (here, *here.parents)):
+        raise DvcError(
             f"{root} has a dvc.yaml but is not a DVC repository; run `git init && dvc init` there "
             "and retry."
         )
-    for i, line in enumerate(lines):
-        if line.endswith("is invalid."):  # a dvc.yaml / dvc.lock dvc cannot parse: its own words
-            detail = [x for x in lines[i + 1 :] if not _SOURCE_LINE.match(x) and not x.startswith("$ dvc ")]
-            why = " ".join(detail[:2]).removeprefix("ERROR: ")
-            return DvcError(
-                f"{line.removesuffix('.')} in {root}: {why.rstrip('.')}. Fix the file and rerun "
-                "`toolkit repro`."
-            )
-        if m := _FAILED_STAGE.match(line):
-            own = ("ERROR:", "WARNING:", "> ", "$ dvc ", "Running stage ", "Stage '")
-            before = [x for x in lines[:i] if not x.startswith(own)]
-            hint = f" (its last output: {before[-1]})" if "failed to run" in m["why"] and before else ""
-            return DvcError(
-                f"dvc repro failed in stage '{m['stage']}' of {root / 'dvc.yaml'}: {m['why']}{hint}. "
-                f"Fix it and rerun `toolkit repro`; `dvc repro {m['stage']}` shows the stage alone."
-            )
-    errors = [line for line in lines if line.startswith("ERROR:")]
-    last = errors[-1] if errors else (lines[-1] if lines else "no output")
-    return DvcError(
-        f"dvc repro failed in {root}: {last.removeprefix('ERROR: ')}. "
-        "Fix the pipeline (dvc.yaml, params.yaml) and rerun `toolkit repro`."
-    )
+    from toolkit import dvcfiles, formats, git, safefs
+    from toolkit.errors import GitError, MetricsFileError, TooLargeError, UnsafePathError
 
+    def read(path: str) -> bytes | None:
+        return safefs.read_inside(root, path, "the workspace")
 
-# DVC's advice for a laptop ("git add dvc.lock", autostage, "dvc push"): noise in a CI log, where
-# the toolkit commits nothing and pushes through `toolkit repro --push`.
-_ADVICE = re.compile(
-    r"^(?:To (?:track the changes with git|enable auto staging), run:"
-    r"|Use `dvc push` to send your updates to remote storage\.)$"
-)
-
-
-class _Echo:
-    """Echo dvc's lines as informational lines, leaving out its laptop advice when asked."""
-
-    def __init__(self, advice: bool) -> None:
-        self.advice = advice
-        self.in_advice = False
-
-    def __call__(self, line: str) -> None:
-        if not self.advice:
-            if _ADVICE.match(line.strip()):
-                self.in_advice = True
-                return
-            if self.in_advice and (not line.strip() or line.startswith(("\t", "  "))):
-                return  # the advice's blank lines and its indented command
-            self.in_advice = False
-        output.info(line)
+    found = [dvcfiles.PROJECT_FILE]
+    if all_pipelines:
+        try:
+            top = git.find_root(root).resolve()
+            prefix = here.relative_to(top).as_posix()
+            listed = git.start_listing(root, None, "" if prefix == "." else prefix)()
+            found = dvcfiles.find_dvcfiles(listed, read) or found
+        except (GitError, ValueError):
+            pass
+    for dvcfile in found:
+        for path in (dvcfile, posixpath.join(posixpath.dirname(dvcfile), dvcfiles.LOCK_FILE)):
+            try:
+                data = read(path)
+                if data is not None:
+                    formats.parse(path, data, str(root))
+            except (TooLargeError, UnsafePathError):
+                continue  # not the toolkit's to refuse: dvc says what it thinks of the file
+            except MetricsFileError as exc:
+                raise DvcError(f"{exc.message.rstrip('.')}, then rerun `toolkit repro`.") from None
 
 
 def _dvc(
@@ -301,7 +252,7 @@ def _dvc(
     """Run one dvc command in root, echoing its output as informational lines."""
     command = f"$ dvc {' '.join(args)}"
     output.info(command)
-    code, log = proc.stream([*proc.DVC, *args], on_line=_Echo(advice), cwd=root, env=stage_env(environ))
+    code, log = proc.stream([*proc.DVC, *args], on_line=dvclog.Echo(advice), cwd=root, env=stage_env(environ))
     return code, f"{command}\n{log}"
 
 
@@ -322,6 +273,7 @@ def repro(
         ) + (", nothing is pushed" if pull and push else "")
         output.info(f"Skipping the DVC {wanted}: {reason}; {then}.")
     use_remote = (pull or push) and reason is None  # a plain `toolkit repro` never goes online
+    _precheck(root, all_pipelines)
     if use_remote:
         from toolkit import remote as remotes
 
@@ -333,18 +285,18 @@ def repro(
         # Every dvc.yaml of the project (`dvc repro` alone takes only the one in its folder).
         args = ["repro", "--all-pipelines"] if all_pipelines else ["repro"]
         if pull and use_remote:
-            args += ["--pull", "--allow-missing"]
+            # Not --allow-missing: that skips an unchanged stage without fetching its outputs, and
+            # the steps after a pull read them. An output not on the remote is reproduced instead.
+            args.append("--pull")
         code, log = _dvc(root, args, environ, advice)
         logs.append(log)
-        if code != 0 and pull and use_remote and any(m in log for m in _MISSING_CACHE):
-            output.warn(
-                "some outputs the pipeline needs are not on the DVC remote (was `dvc push` run?); "
-                "reproducing them instead."
-            )
-            code, log = _dvc(root, [*args[: 2 if all_pipelines else 1], "--pull"], environ, advice)
-            logs.append(log)
         if code != 0:
-            raise _remote_error(log, root, rerun) if use_remote else _error(log, root)
+            raise _remote_error(log, root, environ, rerun) if use_remote else dvclog.error(log, root)
+        if unpulled := dvclog.unpulled(log):
+            output.warn(
+                f"the outputs of {', '.join(unpulled)} were not on the DVC remote (was `dvc push` "
+                "run?); reproduced them instead."
+            )
         if push and use_remote:
             # The outputs first, then the run-cache entries: an entry on the remote always has
             # its outputs there too, so a push cut short never leaves a stage result that a
@@ -353,10 +305,10 @@ def repro(
                 push_code, push_log = _dvc(root, step, environ, advice)
                 logs.append(push_log)
                 if push_code != 0:
-                    from toolkit import remote as remotes
-
-                    raise remotes.failure(root, f"`dvc {' '.join(step)}`", _last(push_log), rerun)
-    ran, skipped, restored = _parse(log)
+                    found = remotes.ask(root, environ, write=True)  # the store says what is wrong
+                    action = f"`dvc {' '.join(step)}`"
+                    raise remotes.failure(root, action, found.kind, dvclog.last_error(push_log), rerun)
+    ran, skipped, restored = dvclog.parse(log)
     from_remote = _from_remote(root, restored, runs_before) if use_remote and pull else ()
     return ReproResult(
         ran=ran, skipped=skipped, seconds=time.monotonic() - start, log="\n".join(logs),
@@ -364,29 +316,14 @@ def repro(
     )
 
 
-def _last(log: str) -> str:
-    """The error line of a dvc log that says why (the first naming a known remote fault, else the
-    last), its support footer dropped: `dvc push` ends on "N files failed to upload"."""
-    from toolkit.remote import diagnose
-
-    lines = [x.strip() for x in log.split("Having any troubles?")[0].splitlines() if x.strip()]
-    errors = [x for x in lines if x.startswith("ERROR:")]
-    known = [x for x in errors if diagnose(x, "", "", None)]
-    last = known[0] if known else errors[-1] if errors else (lines[-1] if lines else "no output")
-    return last.removeprefix("ERROR: ").removeprefix("unexpected error - ").rstrip(".")
-
-
-def _remote_error(log: str, root: Path, rerun: str) -> DvcError:
-    """A failed repro that used the remote: a remote fault names the remote, anything else as before."""
+def _remote_error(log: str, root: Path, environ: Mapping[str, str], rerun: str) -> DvcError:
+    """A failed repro that used the remote: the remote named when the store reports a fault."""
     from toolkit import remote as remotes
 
-    if any(_FAILED_STAGE.match(line.strip()) for line in log.splitlines()):
-        return _error(log, root)  # a stage's own failure, even if its output mentions a timeout
-    remote = default_remote(root)
-    text = _last(log)
-    if remote is not None and remotes.diagnose(text, remote.name, remote.url, None):
-        return remotes.failure(root, "dvc repro", text, rerun)
-    return _error(log, root)
+    found = remotes.ask(root, environ, write=False)
+    if found.kind is not None:
+        return remotes.failure(root, "dvc repro", found.kind, found.detail, rerun)
+    return dvclog.error(log, root)
 
 
 def _run_cache_entries(root: Path) -> set[Path]:

@@ -331,7 +331,25 @@ class ObjectReader:
         self.close()
 
 
-# -- branches and pushes (toolkit monitor --open-pr, issue 12) -------------------------------------
+# -- branches and pushes (toolkit monitor --open-pr, toolkit model --push) --------------------------
+
+
+def has_remote(root: Path, name: str) -> bool:
+    """True when the repository at root has a remote called `name` (asked of git)."""
+    return _git(root, "remote", "get-url", name).returncode == 0
+
+
+def has_identity(root: Path) -> bool:
+    """True when git knows who commits and tags here (`git var GIT_COMMITTER_IDENT` succeeds)."""
+    return _git(root, "var", "GIT_COMMITTER_IDENT").returncode == 0
+
+
+def reason(stderr: bytes, fallback: str) -> str:
+    """git's own words for a failure, to show: its first `fatal:`/`error:` line, else its last line."""
+    lines = [x.strip() for x in stderr.decode(errors="replace").splitlines() if x.strip()]
+    said = [x for x in lines if x.startswith(("fatal: ", "error: "))]
+    found = said[0] if said else lines[-1] if lines else fallback
+    return found.removeprefix("fatal: ").removeprefix("error: ").rstrip(".")
 
 
 def current_branch(root: Path) -> str | None:
@@ -348,6 +366,11 @@ def commit_and_push(root: Path, branch: str, message: str, environ: Mapping[str,
     environment, never argv or a file), since the workflows check out without credentials.
     """
     _check_name(branch)
+    if not has_remote(root, "origin"):
+        raise GitError(
+            f"cannot push branch {branch}: the repository in {root} has no remote `origin`; add it "
+            "(`git remote add origin URL`) or run from a clone of the repository."
+        )
     steps: list[tuple[str, ...]] = [
         ("switch", "-C", branch),
         ("add", "-A"),
@@ -368,9 +391,8 @@ def commit_and_push(root: Path, branch: str, message: str, environ: Mapping[str,
     pushed = proc.run(("git", "push", "--quiet", "origin", f"+HEAD:refs/heads/{branch}"), cwd=root, env=env,
                       check=False)
     if pushed.returncode != 0:
-        detail = pushed.stderr.decode(errors="replace").strip().splitlines()
         raise GitError(
-            f"cannot push branch {branch} to origin: {detail[-1] if detail else 'git push failed'}; "
+            f"cannot push branch {branch} to origin: {reason(pushed.stderr, 'git push failed')}; "
             "give the job `permissions: contents: write` and GITHUB_TOKEN in its environment."
         )
     return resolve(root, "HEAD") or ""

@@ -50,7 +50,11 @@ class NotFoundError(GitHubError):
 
 
 class ValidationError(GitHubError):
-    """422: GitHub rejected the request's content."""
+    """422: GitHub rejected the request's content; `codes` are its `errors[].code` (`already_exists`)."""
+
+    def __init__(self, message: str, codes: frozenset[str] = frozenset()) -> None:
+        super().__init__(message)
+        self.codes = codes
 
 
 class ServerError(GitHubError):
@@ -275,7 +279,7 @@ class Client:
             payload = {"name": name, "color": color, "description": description}
             self.request("POST", f"/repos/{repo}/labels", json=payload)
         except ValidationError as exc:
-            if "already_exists" not in exc.message and "already exists" not in exc.message:
+            if "already_exists" not in exc.codes:
                 raise
 
     def create_pull(self, repo: str, *, title: str, head: str, base: str, body: str) -> dict[str, Any]:
@@ -470,18 +474,50 @@ class Client:
                 self.scrub(
                     f"{what}: GitHub rejected the request (422 {detail or 'Validation Failed'}); "
                     "fix the content it names."
-                )
+                ),
+                _error_codes(response),
             )
         return GitHubError(self.scrub(f"{what}: GitHub answered {status} {detail or response.reason}."))
 
 
+# Where GitHub's `documentation_url` points for a rate limit: the rate-limits page (any docs
+# version), or the old overview's sections. A secondary limit may come without any header.
+_RATE_LIMIT_PAGE = "rate-limits-for-the-rest-api"
+_RATE_LIMIT_SECTIONS = frozenset(
+    ("rate-limiting", "secondary-rate-limits", "about-secondary-rate-limits", "abuse-rate-limits",
+     "about-primary-rate-limits", "exceeding-the-rate-limit")
+)
+
+
 def _is_rate_limit(response: requests.Response) -> bool:
+    """429; or 403 with a rate-limit header, or a `documentation_url` about rate limits."""
     if response.status_code == 429:
         return True
     headers = response.headers
     if "retry-after" in headers or headers.get("x-ratelimit-remaining") == "0":
         return True
-    return "rate limit" in (_message(response) or "").lower()
+    docs = _field(response, "documentation_url")
+    if not isinstance(docs, str):
+        return False
+    parts = urlsplit(docs)
+    return parts.path.rstrip("/").endswith("/" + _RATE_LIMIT_PAGE) or parts.fragment in _RATE_LIMIT_SECTIONS
+
+
+def _field(response: requests.Response, name: str) -> Any:
+    """One top-level field of a JSON error body (None when there is no such body)."""
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    return data.get(name) if isinstance(data, dict) else None
+
+
+def _error_codes(response: requests.Response) -> frozenset[str]:
+    """The `errors[].code` values of a 422 body (`already_exists`, `missing_field`, ...)."""
+    errors = _field(response, "errors")
+    return frozenset(
+        str(e["code"]) for e in errors if isinstance(e, dict) and "code" in e
+    ) if isinstance(errors, list) else frozenset()
 
 
 def _number(value: str | None) -> float | None:

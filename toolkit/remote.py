@@ -1,10 +1,11 @@
 """The DVC default remote past one machine: set it up, and say what is wrong when it fails.
 
 `configure` is what `toolkit new --remote` (and `toolkit init --remote`) run: `dvc remote add` and
-`dvc remote modify`, never a credential. `diagnose` turns a failed DVC/S3 call into the setting or
-credential to fix; `preflight` proves the remote answers before a pull trusts it (DVC treats a
-missing bucket as an empty remote). DVC is run as a subprocess here; only `toolkit remote check`
-imports it.
+`dvc remote modify`, never a credential. `ask` probes the remote in a child process through DVC's
+filesystem layer (`toolkit.remote_probe`, which names a fault by its exception type and S3 error
+code), `explain` gives the setting or credential to fix; `preflight` proves the remote answers
+before a pull trusts it (DVC treats a missing bucket as an empty remote). Only `toolkit remote
+check` imports DVC in this process.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from toolkit import proc
 from toolkit.errors import ConfigError, DvcError
+from toolkit.remote_probe import Kind, Outcome
 
 NAME = "storage"  # the remote's name in .dvc/config (scaffold.REMOTE_NAME)
 # Written to .dvc/config for S3 remotes so that a dead endpoint fails in seconds, not minutes.
@@ -153,69 +155,78 @@ def remote_env(environ: Mapping[str, str]) -> dict[str, str]:
 
 # -- what went wrong, and the fix ------------------------------------------------------------------
 
-_FAULTS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (
-        ("NoSuchBucket", "specified bucket does not exist"),
-        "its bucket `{bucket}` does not exist{at}; fix the bucket in .dvc/config "
-        "(`dvc remote modify {name} url s3://BUCKET/PREFIX`) or create the bucket",
-    ),
-    (
-        ("Unable to locate credentials", "NoCredentialsError", "no credentials"),
-        "no AWS credentials were found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or "
-        "AWS_PROFILE) on this machine, or in GitHub Actions the role ARN under `ci:` in toolkit.yaml",
-    ),
-    (
-        ("ExpiredToken", "TokenRefreshRequired", "RequestExpired", "expired"),
-        "the AWS credentials have expired; refresh them (`aws sso login`, or a new OIDC session in "
-        "CI) and retry",
-    ),
-    (
-        ("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "AuthorizationHeaderMalformed"),
-        "the AWS credentials are not valid for this endpoint; check AWS_ACCESS_KEY_ID, "
-        "AWS_SECRET_ACCESS_KEY and the endpoint/region in .dvc/config",
-    ),
-    (
-        ("AccessDenied", "Access Denied", "PermissionError", "Forbidden", "403"),
-        "the credentials may not do this on `{url}` (a read-only role cannot push); use credentials "
-        "or a role whose policy allows s3:ListBucket, s3:GetObject and, to push, s3:PutObject",
-    ),
-    (
-        ("Could not connect to the endpoint", "Cannot connect to host", "Connection refused",
-         "Connect timeout", "Read timeout", "ConnectTimeout", "EndpointConnectionError",
-         "Name or service not known", "timed out"),
-        "its endpoint{at} does not answer; check `endpointurl` in .dvc/config "
-        "(`dvc remote modify {name} endpointurl URL`) and the network",
-    ),
-)
+_FIXES: dict[str, str] = {
+    "bucket": "its bucket `{bucket}` does not exist{at}; fix the bucket in .dvc/config "
+    "(`dvc remote modify {name} url s3://BUCKET/PREFIX`) or create the bucket",
+    "credentials": "no AWS credentials were found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
+    "(or AWS_PROFILE) on this machine, or in GitHub Actions the role ARN under `ci:` in toolkit.yaml",
+    "expired": "the AWS credentials have expired; refresh them (`aws sso login`, or a new OIDC "
+    "session in CI) and retry",
+    "invalid": "the AWS credentials are not valid for this endpoint; check AWS_ACCESS_KEY_ID, "
+    "AWS_SECRET_ACCESS_KEY and the endpoint/region in .dvc/config",
+    "denied": "the credentials may not do this on `{url}` (a read-only role cannot push); use "
+    "credentials or a role whose policy allows s3:ListBucket, s3:GetObject and, to push, s3:PutObject",
+    "endpoint": "its endpoint{at} does not answer; check `endpointurl` in .dvc/config "
+    "(`dvc remote modify {name} endpointurl URL`) and the network",
+}
 
 
-def diagnose(text: str, remote_name: str, url: str, endpoint: str | None) -> str | None:
-    """The fix for a failed remote call, from its message (None when nothing matched)."""
+def explain(kind: Kind, remote_name: str, url: str, endpoint: str | None) -> str:
+    """The fix for a remote fault of this kind (remote_probe.classify names it)."""
     bucket = url[len("s3://"):].split("/", 1)[0] if url.startswith("s3://") else url
     at = f" at {endpoint}" if endpoint else ""
-    for needles, fix in _FAULTS:
-        if any(n.lower() in text.lower() for n in needles):
-            return fix.format(bucket=bucket, at=at, name=remote_name, url=url)
-    return None
+    return _FIXES[kind].format(bucket=bucket, at=at, name=remote_name, url=url)
 
 
-def failure(root: Path, action: str, text: str, rerun: str) -> DvcError:
-    """A DvcError naming the default remote, what failed and the fix."""
+def failure(root: Path, action: str, kind: Kind | None, detail: str, rerun: str) -> DvcError:
+    """A DvcError naming the default remote, what failed and the fix (detail when kind is None)."""
     from toolkit import dvc
 
     remote = dvc.default_remote(root)
     if remote is None:
-        return DvcError(f"{action} failed in {root}: {text}. Then rerun {rerun}.")
+        return DvcError(f"{action} failed in {root}: {detail}. Then rerun {rerun}.")
     endpoint = dvc.remote_option(root, remote.name, "endpointurl")
-    fix = diagnose(text, remote.name, remote.url, endpoint)
     where = f"the DVC remote `{remote.name}` ({remote.url}{', ' + endpoint if endpoint else ''})"
-    if fix:
+    if kind is not None:
+        fix = explain(kind, remote.name, remote.url, endpoint)
         return DvcError(f"{action} failed for {where}: {fix}. Then rerun {rerun}.")
-    return DvcError(f"{action} failed for {where}: {text}. Check `dvc remote list`, then rerun {rerun}.")
+    return DvcError(f"{action} failed for {where}: {detail}. Check `dvc remote list`, then rerun {rerun}.")
+
+
+def ask(root: Path, environ: Mapping[str, str], *, write: bool) -> Outcome:
+    """Probe the default remote in a child process (list; with write, also write and delete).
+
+    The child goes through DVC's filesystem layer and reports the fault's kind from exception
+    types and S3 error codes (`toolkit.remote_probe`); past the deadline it is stopped and the
+    endpoint named.
+    """
+    import subprocess
+    import sys
+
+    from toolkit import dvc
+    from toolkit.remote_probe import parse_output
+
+    remote = dvc.default_remote(root)
+    if remote is None:
+        return Outcome()
+    seconds = deadline(environ)
+    mode = "write" if write else "list"
+    try:
+        done = proc.run(
+            [sys.executable, "-P", "-m", "toolkit.remote_probe", str(root), remote.name, mode],
+            cwd=root, env=remote_env(proc.child_env(environ)), check=False, timeout=seconds,
+        )
+    except subprocess.TimeoutExpired:
+        return Outcome("listing" if not write else "the probe", "endpoint", f"no answer within {seconds:g} s")
+    found = parse_output(done.stdout) if done.returncode == 0 else None
+    if found is None:  # the probe itself could not run (DVC missing, a broken .dvc/config, ...)
+        lines = (done.stderr or done.stdout).decode(errors="replace").strip().splitlines()
+        return Outcome("opening", None, lines[-1].removeprefix("ERROR: ") if lines else "no output")
+    return found
 
 
 def preflight(root: Path, environ: Mapping[str, str], rerun: str) -> None:
-    """List the default remote once (`dvc ls-url remote://NAME`); a fault is a named DvcError.
+    """List the default remote once before a pull trusts it; a fault is a named DvcError.
 
     DVC reads a missing bucket as an empty remote, so a pull would "succeed" with nothing; a
     remote whose prefix holds nothing yet (never pushed) is fine.
@@ -225,26 +236,6 @@ def preflight(root: Path, environ: Mapping[str, str], rerun: str) -> None:
     remote = dvc.default_remote(root)
     if remote is None or remote.local_path is not None:
         return
-    import subprocess
-
-    seconds = deadline(environ)
-    try:
-        done = proc.run(
-            [*proc.DVC, "ls-url", f"remote://{remote.name}"],
-            cwd=root, env=remote_env(proc.child_env(environ)), check=False, timeout=seconds,
-        )
-    except subprocess.TimeoutExpired:
-        raise failure(root, "listing", f"no answer within {seconds:g} s (timed out)", rerun) from None
-    if done.returncode == 0:
-        return
-    text = " ".join((done.stderr + done.stdout).decode(errors="replace").split())
-    prefix_missing = "does not exist" in text and diagnose(text, remote.name, remote.url, None) is None
-    if prefix_missing:
-        return  # the bucket answered; nothing was pushed under the prefix yet
-    raise failure(root, "listing", _last_error(text), rerun)
-
-
-def _last_error(text: str) -> str:
-    """The error part of DVC's output, without its support footer."""
-    text = text.split("Having any troubles?")[0].strip()
-    return text.removeprefix("ERROR: ").strip().rstrip(".")[:400]
+    found = ask(root, environ, write=False)
+    if found.step is not None:
+        raise failure(root, found.step, found.kind, found.detail.rstrip("."), rerun)

@@ -46,25 +46,29 @@ def create(root: Path, tag: str, sha: str, message: str, existing: frozenset[str
         root, "tag", "--annotate", "--cleanup=whitespace", "--file=-", "--", tag, sha, input=message.encode()
     )
     if made.returncode != 0:
-        detail = made.stderr.decode(errors="replace").strip().splitlines()
-        why = detail[-1] if detail else "git failed"
-        hint = (
-            " Set your identity with `git config user.name NAME` and `git config user.email EMAIL`."
-            if "identity" in why.lower() or "tell me who you are" in why.lower()
-            else ""
-        )
-        raise RegistryError(f"cannot create the tag `{tag}`: {why}.{hint}")
+        if not git.has_identity(root):
+            raise RegistryError(
+                f"cannot create the tag `{tag}`: git does not know who you are (an annotated tag "
+                "records its tagger); set `git config user.name NAME` and `git config user.email "
+                "EMAIL`, then retry."
+            )
+        raise RegistryError(f"cannot create the tag `{tag}`: {git.reason(made.stderr, 'git tag failed')}.")
 
 
 def push(root: Path, names: Sequence[str], remote: str = "origin") -> None:
     """Push exactly these tags to `remote` (nothing else)."""
     specs = [f"refs/tags/{n}:refs/tags/{n}" for n in names]
+    quoted = " ".join(f"'{n}'" for n in names)
+    if not git.has_remote(root, remote):
+        raise RegistryError(
+            f"the tag(s) were created here, but this repository has no remote `{remote}` to push "
+            f"them to; add it (`git remote add {remote} URL`), then push them with "
+            f"`git push {remote} {quoted}`."
+        )
     pushed = git.run(root, "push", "--quiet", "--", remote, *specs)
     if pushed.returncode != 0:
-        detail = pushed.stderr.decode(errors="replace").strip().splitlines()
-        quoted = " ".join(f"'{n}'" for n in names)
         raise RegistryError(
             f"the tag(s) were created here but pushing them to `{remote}` failed "
-            f"({detail[-1] if detail else 'git push failed'}); push them with "
+            f"({git.reason(pushed.stderr, 'git push failed')}); push them with "
             f"`git push {remote} {quoted}`."
         )
