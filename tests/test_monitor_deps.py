@@ -15,6 +15,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DISTRIBUTION = {"yaml": "pyyaml", "sklearn": "scikit-learn"}
 #: Imported only behind an extra, with an error naming it when missing (sources.py).
 EXTRAS = {"pyarrow": "parquet"}
+#: Brought by the DVC extra of the user's own remote (`dvc[s3]`), never by the toolkit: imported only
+#: inside `try: ... except ImportError`, and the code works without it.
+OPTIONAL = {"botocore": "dvc[s3]"}
 
 
 def _project() -> dict[str, object]:
@@ -28,11 +31,30 @@ def _names(requirements: object) -> set[str]:
     return {Requirement(r).name.lower() for r in requirements}
 
 
-def _third_party_imports() -> dict[str, str]:
-    """Top-level third-party modules the toolkit imports -> the first file importing each."""
+def _guarded(tree: ast.AST) -> set[ast.AST]:
+    """The import statements inside a `try` whose handlers catch ImportError."""
+    guarded: set[ast.AST] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try) and any(
+            isinstance(h.type, ast.Name) and h.type.id in ("ImportError", "ModuleNotFoundError")
+            for h in node.handlers
+        ):
+            guarded.update(n for stmt in node.body for n in ast.walk(stmt))
+    return guarded
+
+
+def _third_party_imports(*, guarded: bool = False) -> dict[str, str]:
+    """Top-level third-party modules the toolkit imports -> the first file importing each.
+
+    Imports inside `try: ... except ImportError` only with guarded=True.
+    """
     found: dict[str, str] = {}
     for path in sorted((ROOT / "toolkit").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        skip = set() if guarded else _guarded(tree)
+        for node in ast.walk(tree):
+            if node in skip:
+                continue
             if isinstance(node, ast.Import):
                 modules = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -51,15 +73,25 @@ def test_every_import_is_a_declared_dependency() -> None:
     dependencies = _names(project["dependencies"])
     extras = project["optional-dependencies"]
     assert isinstance(extras, dict)
-    imports = _third_party_imports()
+    imports = _third_party_imports(guarded=True)
     assert {"numpy", "scipy", "pandas", "pyarrow"} <= set(imports)  # the scan sees toolkit/monitor
     for module, where in imports.items():
+        if module in OPTIONAL:
+            continue  # test_optional_imports_are_guarded
         name = DISTRIBUTION.get(module, module)
         if module in EXTRAS:
             assert name in _names(extras[EXTRAS[module]]), f"{module} ({where}) is not in its extra"
             assert name not in dependencies
         else:
             assert name in dependencies, f"{where} imports {module}, which pyproject.toml does not declare"
+
+
+def test_optional_imports_are_guarded() -> None:
+    unguarded = _third_party_imports()
+    everything = _third_party_imports(guarded=True)
+    assert set(OPTIONAL) <= set(everything)  # the scan sees them
+    for module in OPTIONAL:
+        assert module not in unguarded, f"{unguarded[module]} imports {module} outside try/except ImportError"
 
 
 def test_the_test_extra_does_not_pin_what_users_get() -> None:
