@@ -65,7 +65,6 @@ class Config:
         return dataclasses.replace(self, gates=(*self.gates, *self.promotion.get(stage, ())))
     drift: DriftOptions = field(default_factory=lambda: DriftOptions())
     monitor: MonitorOptions = field(default_factory=lambda: MonitorOptions())
-    ci: CiOptions = field(default_factory=lambda: CiOptions())
 
     def shown_direction(self, path: str, key: str) -> Direction | None:
         """Direction set in toolkit.yaml, else the one of a well-known name, else None (neutral)."""
@@ -179,6 +178,8 @@ def load_config(root: Path) -> Config:
             hint = f"did you mean `{near[0]}:`?" if near else f"expected one of {sorted(known)}."
             raise _fail(path, lines.get(str(key)), f"unknown setting `{key}`; {hint}")
 
+    if "ci" in data:
+        raise _moved_ci(path, data["ci"], lines.get("ci"))
     base = data.get("base")
     if base is not None and (not isinstance(base, str) or not base.strip()):
         raise _fail(path, lines.get("base"), "`base:` must be a branch, tag or commit name.")
@@ -192,7 +193,6 @@ def load_config(root: Path) -> Config:
         promotion=_promotion(path, data.get("promotion"), node, lines),
         drift=_drift(path, data.get("drift"), lines),
         monitor=_monitor(path, data.get("monitor"), lines),
-        ci=_ci(path, data.get("ci"), lines),
     )
 
 
@@ -445,77 +445,41 @@ def _monitor(path: Path, raw: Any, lines: dict[str, int]) -> MonitorOptions:
 
 
 # --------------------------------------------------------------------------------------------
-# ci: the generated workflows' runner, timeout and AWS roles (issue 13). The workflows read this
-# section with yq/jq before anything is installed, and apply the same rules (a value that breaks
-# them falls back to the default there); here a broken value is an error with its fix.
+# ci: no longer read. The generated workflows take the runner, timeout and AWS roles from
+# repository variables (which a pull request cannot change); a toolkit.yaml that still has `ci:`
+# gets an error with the `gh variable set` lines for its values, never a silent default.
 
-ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$")
-RUNNER_LABEL = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
-AWS_REGION = re.compile(r"^[a-z0-9-]{1,40}$")
-MAX_TIMEOUT = 4320  # GitHub's limit for a self-hosted runner's job, in minutes
-
-
-@dataclass(frozen=True)
-class CiOptions:
-    """The `ci:` section: where the pipeline job runs, for how long, and which AWS roles it assumes."""
-
-    runs_on: str | tuple[str, ...] = "ubuntu-latest"  # a label, or labels a runner must all have
-    timeout_minutes: int = 30
-    aws_region: str | None = None
-    aws_read_role: str | None = None  # assumed by the pull-request job (runs PR code): list + get
-    aws_write_role: str | None = None  # assumed by main.yml's push job and deploy.yml: also put
+_CI_VARIABLES = {
+    ("runs-on",): "TOOLKIT_RUNS_ON",
+    ("timeout-minutes",): "TOOLKIT_TIMEOUT_MINUTES",
+    ("aws", "region"): "TOOLKIT_AWS_REGION",
+    ("aws", "read-role"): "TOOLKIT_AWS_READ_ROLE",
+    ("aws", "write-role"): "TOOLKIT_AWS_WRITE_ROLE",
+}
 
 
-def _ci(path: Path, raw: Any, lines: dict[str, int]) -> CiOptions:
-    if raw is None:
-        return CiOptions()
-    line = lines.get("ci")
-    if not isinstance(raw, dict):
-        raise _fail(path, line, "`ci:` must be a mapping (runs-on, timeout-minutes, aws).")
-    unknown = set(raw) - {"runs-on", "timeout-minutes", "aws"}
-    if unknown:
-        names = sorted(map(str, unknown))
-        raise _fail(path, line, f"unknown ci option(s) {names}; expected runs-on, timeout-minutes, aws.")
-    runs_on: str | tuple[str, ...] = "ubuntu-latest"
-    if "runs-on" in raw:
-        value = raw["runs-on"]
-        labels = [value] if isinstance(value, str) else value
-        if (
-            not isinstance(labels, list)
-            or not labels
-            or not all(isinstance(x, str) and RUNNER_LABEL.match(x) for x in labels)
-        ):
-            raise _fail(
-                path, line,
-                "`ci.runs-on` must be a runner label such as ubuntu-latest, or a list of labels such "
-                'as ["self-hosted", "gpu"] (letters, digits, `_`, `.`, `:`, `-`).',
-            )
-        runs_on = value if isinstance(value, str) else tuple(labels)
-    timeout = raw.get("timeout-minutes", 30)
-    if isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout <= MAX_TIMEOUT:
-        raise _fail(path, line, f"`ci.timeout-minutes` must be a whole number from 1 to {MAX_TIMEOUT}.")
-    aws = raw.get("aws") or {}
-    if not isinstance(aws, dict):
-        raise _fail(path, line, "`ci.aws` must be a mapping (region, read-role, write-role).")
-    unknown = set(aws) - {"region", "read-role", "write-role"}
-    if unknown:
-        names = sorted(map(str, unknown))
-        raise _fail(path, line, f"unknown ci.aws option(s) {names}; expected region, read-role, write-role.")
-    for key in ("read-role", "write-role"):
-        if key in aws and not (isinstance(aws[key], str) and ROLE_ARN.match(aws[key])):
-            raise _fail(
-                path, line,
-                f"`ci.aws.{key}` must be an IAM role ARN such as arn:aws:iam::123456789012:role/NAME.",
-            )
-    region = aws.get("region")
-    if region is not None and not (isinstance(region, str) and AWS_REGION.match(region)):
-        raise _fail(path, line, "`ci.aws.region` must be an AWS region name such as eu-west-1.")
-    if (aws.get("read-role") or aws.get("write-role")) and region is None:
-        raise _fail(path, line, "`ci.aws` needs `region:` beside its roles (the region of the bucket).")
-    return CiOptions(
-        runs_on=runs_on,
-        timeout_minutes=timeout,
-        aws_region=region,
-        aws_read_role=aws.get("read-role"),
-        aws_write_role=aws.get("write-role"),
+def _moved_ci(path: Path, raw: Any, line: int | None) -> ConfigError:
+    """The error for a `ci:` section: where its settings live now, as commands."""
+    import json
+
+    from toolkit.scaffold import variable_lines
+
+    values: dict[str, str] = {}
+    for keys, name in _CI_VARIABLES.items():
+        value = raw
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, list) and all(isinstance(x, str) for x in value):
+            value = json.dumps(value)
+        if isinstance(value, int | str) and not isinstance(value, bool):
+            text = str(value)
+            if text.isprintable() and 0 < len(text) <= 200:  # one plain line of the message
+                values[name] = text
+    lines = variable_lines(values=values) if values else variable_lines()
+    return _fail(
+        path, line,
+        "`ci:` is no longer read: the workflows take the runner, timeout and AWS roles from "
+        "repository variables, which a pull request cannot change. Set them with these commands "
+        "(GitHub CLI; or Settings > Secrets and variables > Actions), then delete `ci:`:\n"
+        + "\n".join(f"  {line}" for line in lines),
     )

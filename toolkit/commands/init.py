@@ -22,7 +22,7 @@ def run(
     cwd: Path,
 ) -> int:
     """Print the plan, then (unless --dry-run) write it and print the `git add` line."""
-    from toolkit import adopt, requirement
+    from toolkit import adopt, requirement, scaffold
     from toolkit import remote as remotes
 
     toolkit = requirement.resolve(toolkit_requirement)
@@ -50,6 +50,7 @@ def run(
     output.write_line("Written; nothing was committed. Review, then commit:")
     output.write_line(f"  git add -- {' '.join(paths)}")
     output.write_line('  git commit -m "Adopt mlops-toolkit: CI workflows and toolkit.yaml"')
+    output.write(scaffold.variables_note(spec))
     return 0
 
 
