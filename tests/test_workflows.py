@@ -449,7 +449,8 @@ def test_the_variable_lines_show_the_defaults_the_workflows_use(generated: dict[
     assert f"|| '{scaffold.RUNS_ON_DEFAULT}' }}}}" in RUNS_ON
     assert f"|| '{scaffold.TIMEOUT_DEFAULT}')" in TIMEOUT
     assert scaffold.variable_lines() == [
-        "gh variable set TOOLKIT_RUNS_ON --body ubuntu-latest  # the pipeline jobs' runner: a label, or a JSON list of labels",
+        "gh variable set TOOLKIT_RUNS_ON --body ubuntu-latest  # the pipeline jobs' runner: a label, "
+        "or a JSON list of labels",
         "gh variable set TOOLKIT_TIMEOUT_MINUTES --body 30     # the pipeline jobs' time limit",
     ]
     s3 = scaffold.variable_lines(remote.parse("s3://team-bucket/demo", None, "us-east-2"))
@@ -476,8 +477,10 @@ def test_new_and_init_print_the_variable_lines(tmp_path: Path, monkeypatch: pyte
 
     monkeypatch.chdir(tmp_path)
     runs_on = "gh variable set TOOLKIT_RUNS_ON --body ubuntu-latest"
-    plain = CliRunner().invoke(cli, ["new", "plain", "--no-git", "--toolkit-requirement", "mlops-toolkit==0.1.0"])
-    assert plain.exit_code == 0 and runs_on in plain.stdout and "TOOLKIT_AWS" not in plain.stdout, plain.output
+    pin = ["--toolkit-requirement", "mlops-toolkit==0.1.0"]
+    plain = CliRunner().invoke(cli, ["new", "plain", "--no-git", *pin])
+    assert plain.exit_code == 0, plain.output
+    assert runs_on in plain.stdout and "TOOLKIT_AWS" not in plain.stdout, plain.output
     s3 = CliRunner().invoke(cli, ["new", "s3", "--no-git", "--remote", "s3://team-bucket/demo",
                                   "--region", "eu-west-1", "--toolkit-requirement", "mlops-toolkit==0.1.0"])
     assert s3.exit_code == 0, s3.output

@@ -153,7 +153,8 @@ class World:
             command += ["--var", f"{name}={value}"]
         started = time.monotonic()
         done = subprocess.run(command, env=self._env(), capture_output=True, text=True, timeout=RUN_TIMEOUT)
-        result = ActRun(workflow, event, run_id, done.returncode, done.stdout + done.stderr, time.monotonic() - started)
+        seconds = time.monotonic() - started
+        result = ActRun(workflow, event, run_id, done.returncode, done.stdout + done.stderr, seconds)
         self.runs.append(result)
         (self.root / f"act-{run_id}.log").write_text(result.log, encoding="utf-8")
         print(f"act {event} {workflow}: exit {done.returncode} in {result.seconds:.1f} s")
@@ -184,7 +185,8 @@ class World:
     def artifact_files(self, run: ActRun, name: str) -> dict[str, bytes]:
         """The files of artifact `name` that run `run` uploaded (its upload-artifact stand-in)."""
         folder = self.store / "artifacts" / str(run.run_id) / name
-        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+        files = sorted(p for p in folder.rglob("*") if p.is_file())
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in files}
 
 
 def toolkit(cwd: Path, *args: str) -> str:

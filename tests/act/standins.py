@@ -224,7 +224,8 @@ def upload_artifact_main() -> None:
         elif source.is_dir():
             files += [(f, f.relative_to(source)) for f in sorted(source.rglob("*")) if f.is_file()]
     if not files:
-        message = f"No files were found with the provided path: {_input('path')}. No artifacts will be uploaded."
+        message = (f"No files were found with the provided path: {_input('path')}. "
+                   "No artifacts will be uploaded.")
         mode = _input("if-no-files-found", "warn")
         if mode == "error":
             _fail(message)
@@ -236,7 +237,8 @@ def upload_artifact_main() -> None:
     for source, rel in files:
         (target / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target / rel)
-    print(f"upload-artifact stand-in: {name}: {len(files)} file(s) kept for run {os.environ['GITHUB_RUN_ID']}")
+    print(f"upload-artifact stand-in: {name}: {len(files)} file(s) kept for run "
+          f"{os.environ['GITHUB_RUN_ID']}")
 
 
 class _NoAuthOnRedirect(urllib.request.HTTPRedirectHandler):
@@ -266,7 +268,8 @@ def download_artifact_main() -> None:
     if token:  # another run's artifact (run-id), through the REST API
         repository = _input("repository") or os.environ["GITHUB_REPOSITORY"]
         api = os.environ["GITHUB_API_URL"].rstrip("/")
-        listing = json.loads(_api(f"{api}/repos/{repository}/actions/runs/{run_id}/artifacts?name={name}", token))
+        url = f"{api}/repos/{repository}/actions/runs/{run_id}/artifacts?name={name}"
+        listing = json.loads(_api(url, token))
         matches = [a for a in listing.get("artifacts", []) if a.get("name") == name and not a.get("expired")]
         if not matches:
             _fail(f"Unable to download artifact(s): Artifact not found for name: {name}")
@@ -280,7 +283,8 @@ def download_artifact_main() -> None:
             _fail(f"Unable to download artifact(s): Artifact not found for name: {name}")
         shutil.copytree(source, target, dirs_exist_ok=True)
     _append("GITHUB_OUTPUT", **{"download-path": str(target)})
-    print(f"download-artifact stand-in: {name} into {target}" + (f" (run {run_id}, by the API)" if token else ""))
+    how = f" (run {run_id}, by the API)" if token else ""
+    print(f"download-artifact stand-in: {name} into {target}{how}")
 
 
 ACTIONS: dict[tuple[str, str], Callable[[], None]] = {
