@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.act.harness import ActRun, World, make_world, toolkit
+from tests.act.harness import ActRun, World, make_subfolder_world, make_world, toolkit
 from tests.github_server import GitHubServer
 from tests.gitrepo import git
 
@@ -204,3 +204,32 @@ def test_deploy_on_a_pushed_stage_tag_creates_the_release(world: World) -> None:
     (deployment,) = world.gh.deployments[world.repo]
     assert deployment["environment"] == "prod"
     assert [s["state"] for s in world.gh.statuses[deployment["id"]]][-1] == "success"
+
+
+def test_a_subfolder_project_adopted_by_init(tmp_path: Path, gh: GitHubServer) -> None:
+    """`toolkit init` of a `dvc init --subdir` project: its workflows run every step in ml/."""
+    world = make_subfolder_world(tmp_path, gh)
+    workflows = sorted(p.name for p in (world.clone / ".github" / "workflows").iterdir())
+    assert workflows == ["main.yml", "pr-comment.yml", "pull-request.yml"]
+    before = git(world.clone, "rev-parse", "HEAD~1")
+    sha = git(world.clone, "rev-parse", "HEAD")
+    main = world.run("main.yml", "push", _push(before, sha), sha=sha)
+    assert main.returncode == 0 and main.job_succeeded("Reproduce and push"), main.log
+    assert main.step_lines("Reproduced ") and all("/hostexecutor/ml:" in line for line in main.step_lines("Reproduced "))
+    assert list((world.store / "cache" / "refs%2Fheads%2Fmain").glob("*/ml%2F.dvc%2Fcache")), main.log
+
+    git(world.clone, "checkout", "-q", "-b", "tune")
+    params_file = world.clone / "ml" / "params.yaml"
+    params = yaml.safe_load(params_file.read_text())
+    params["train"]["C"] = 0.5
+    params_file.write_text(yaml.safe_dump(params, sort_keys=False))
+    git(world.clone, "commit", "-q", "-am", "Lower C")
+    world.publish("tune")
+    payload, head, merge = _pull_request(world, 1, "tune", "opened")
+    run = world.run("pull-request.yml", "pull_request", payload, sha=merge)
+    assert run.returncode == 0, run.log
+    assert run.step_lines("cache stand-in: restored"), run.log  # main's DVC cache, by its ml/ path
+    report = world.artifact_files(run, "toolkit-report")
+    assert b"train.C" in report["report.md"], report
+    post = _report_run(world, run, 1, "tune", head)
+    assert post.returncode == 0 and len(world.gh.comments(world.repo, 1)) == 1, post.log

@@ -7,6 +7,10 @@ artifact stand-ins (tests/act/standins.py). `World.run` starts act in host mode
 (`-P ubuntu-latest=-self-hosted`, no Docker) with each pinned action mapped to its stand-in, the
 event payload in a file, and act's cache and artifact servers bound to 127.0.0.1. The workflow
 files act reads are those of the commit GitHub would take them from (a clone at that commit).
+
+One difference from GitHub's runners remains: act's host mode runs each step on a pseudo-terminal
+(GitHub's steps have no terminal), so a step that pages or colours its output when it sees one
+does so here; the workflows must not depend on either.
 """
 
 from __future__ import annotations
@@ -220,6 +224,34 @@ def make_world(root: Path, gh: GitHubServer, *, shared_remote: bool = True) -> W
     world.bare.parent.mkdir(parents=True)
     git(root, "init", "-q", "--bare", "-b", "main", str(world.bare))
     git(world.clone, "remote", "add", "origin", f"file://{world.bare}")
+    world.publish("main")
+    gh.add_repo(world.repo)
+    return world
+
+
+def make_subfolder_world(root: Path, gh: GitHubServer) -> World:
+    """A git repository whose DVC project is the subfolder ml/ (`dvc init --subdir`), adopted by
+    `toolkit init` at the git root, reproduced and committed on main, pushed to GitHub."""
+    world = World(root, gh)
+    top = world.clone
+    top.mkdir()
+    git(top, "init", "-q", "-b", "main")
+    (top / "README.md").write_text("A repository with its ML project in ml/.\n")
+    toolkit(root, "new", "ml-project", "--no-git", "--toolkit-requirement", "mlops-toolkit==0.1.0")
+    project = top / "ml"
+    shutil.move(root / "ml-project", project)
+    shutil.rmtree(project / ".github")  # `toolkit init` writes the workflows at the git root
+    (project / "toolkit.yaml").unlink()  # and its own toolkit.yaml
+    dvc(project, "init", "-q", "--subdir")
+    toolkit(project, "repro")
+    git(top, "add", "-A")
+    git(top, "commit", "-q", "-m", "An ML project in ml/")
+    toolkit(project, "init", "--toolkit-requirement", "mlops-toolkit==0.1.0")
+    git(top, "add", "-A")
+    git(top, "commit", "-q", "-m", "Adopt mlops-toolkit")
+    world.bare.parent.mkdir(parents=True)
+    git(root, "init", "-q", "--bare", "-b", "main", str(world.bare))
+    git(top, "remote", "add", "origin", f"file://{world.bare}")
     world.publish("main")
     gh.add_repo(world.repo)
     return world
