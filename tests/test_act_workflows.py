@@ -215,7 +215,8 @@ def test_a_subfolder_project_adopted_by_init(tmp_path: Path, gh: GitHubServer) -
     sha = git(world.clone, "rev-parse", "HEAD")
     main = world.run("main.yml", "push", _push(before, sha), sha=sha)
     assert main.returncode == 0 and main.job_succeeded("Reproduce and push"), main.log
-    assert main.step_lines("Reproduced ") and all("/hostexecutor/ml:" in line for line in main.step_lines("Reproduced "))
+    reproduced = main.step_lines("| Reproduced ")
+    assert reproduced and all("/hostexecutor/ml:" in line for line in reproduced), main.log  # in ml/
     assert list((world.store / "cache" / "refs%2Fheads%2Fmain").glob("*/ml%2F.dvc%2Fcache")), main.log
 
     git(world.clone, "checkout", "-q", "-b", "tune")
