@@ -93,10 +93,11 @@ def test_subdir_project_is_adopted_and_reported(subdir: Path, monkeypatch: pytes
 
     pr = yaml.safe_load((git_root / ".github/workflows/pull-request.yml").read_text())
     steps = pr["jobs"]["report"]["steps"]
-    ci = next(s for s in steps if "toolkit ci" in str(s.get("run")))
-    assert ci["working-directory"] == "ml/project"
+    # Every run step runs in the DVC root: paths in `run:` are relative to it.
+    assert pr["jobs"]["report"]["defaults"] == {"run": {"working-directory": "ml/project"}}
+    assert any("toolkit ci" in str(s.get("run")) for s in steps)
     install = next(s for s in steps if s.get("name") == "Install")
-    assert install["run"] == "python -m pip install -r ml/project/requirements.txt"
+    assert install["run"] == "python -m pip install -r requirements.txt"
     cache = next(s for s in steps if s.get("name") == "Restore the DVC cache")
     assert cache["with"]["path"] == "ml/project/.dvc/cache"
     assert (subdir / "requirements.txt").read_text().splitlines()[-1] == SPEC
