@@ -71,10 +71,12 @@ def _pull_request(world: World, number: int, branch: str, action: str) -> tuple[
     return payload, head, merge
 
 
-def _report_run(world: World, run: ActRun, number: int, branch: str, head: str) -> ActRun:
+def _report_run(
+    world: World, run: ActRun, number: int, branch: str, head: str, *, feed: bool = True
+) -> ActRun:
     """pr-comment.yml for the finished pull-request run `run` (its artifact fed to the API)."""
     files = world.artifact_files(run, "toolkit-report")
-    if files:  # GitHub keeps what the run uploaded; the API serves it to pr-comment.yml
+    if files and feed:  # GitHub keeps what the run uploaded; the API serves it to pr-comment.yml
         world.gh.add_artifact(world.repo, run.run_id, "toolkit-report", files)
     payload = {
         "action": "completed",
@@ -115,6 +117,12 @@ def test_pull_request_report_comment_update_and_failing_gate(world: World) -> No
     report = world.artifact_files(first, "toolkit-report")
     assert list(report) == ["report.md"] and b"train.C" in report["report.md"], report
     assert world.gh.comments(world.repo, 1) == []  # the PR's own run writes nothing to GitHub
+
+    # A run that left no report (it failed before writing one): nothing is posted, nothing fails.
+    missing = _report_run(world, first, 1, "tune", head, feed=False)
+    assert missing.returncode == 0 and missing.job_succeeded("Post the report comment"), missing.log
+    assert missing.step_lines("Artifact not found for name: toolkit-report"), missing.log
+    assert not missing.step_lines("Main Post the report comment") and world.gh.comments(world.repo, 1) == []
 
     post = _report_run(world, first, 1, "tune", head)
     assert post.returncode == 0 and post.job_succeeded("Post the report comment"), post.log
