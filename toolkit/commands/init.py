@@ -62,6 +62,7 @@ def run(
     if not scaffold.has_identity(plan.git_root, environ):
         output.write_line('  git config user.name "Your Name" && git config user.email you@example.com')
     output.write_line('  git commit -m "Adopt mlops-toolkit: CI workflows and toolkit.yaml"')
+    output.write(scaffold.variables_note(spec))
     return 0
 
 

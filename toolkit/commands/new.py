@@ -83,6 +83,7 @@ def run(
         "Then push to GitHub: pull requests get a metrics report comment and quality gates "
         "(toolkit.yaml)."
     )
+    output.write(scaffold.variables_note(spec))
     return 0
 
 

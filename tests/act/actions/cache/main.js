@@ -1,0 +1,9 @@
+// actions/cache stand-in, main step: runs `standins.py cache main` with the test's Python.
+const { spawnSync } = require("node:child_process");
+const path = require("node:path");
+const done = spawnSync(
+  process.env.STANDIN_PYTHON,
+  [path.join(process.env.STANDIN_LIB, "standins.py"), "cache", "main"],
+  { stdio: "inherit" },
+);
+process.exit(done.status === null ? 1 : done.status);
