@@ -157,12 +157,8 @@ def test_pull_request_report_comment_update_and_failing_gate(world: World) -> No
     "shared_remote",
     [
         False,
-        pytest.param(True, marks=pytest.mark.xfail(
-            strict=True,
-            reason="`toolkit repro --pull` leaves the outputs of up-to-date stages absent when a "
-            "remote is reachable (dvc repro --pull --allow-missing pulls nothing for them), so "
-            "`toolkit monitor` finds no training data; being fixed in toolkit/dvc.py",
-        )),
+        # A reachable remote: `toolkit repro --pull` must leave every output the monitor reads.
+        True,
     ],
     ids=["scaffold-remote", "shared-remote"],
 )

@@ -595,7 +595,7 @@ def test_the_printed_commit_works_without_a_git_identity(
     monkeypatch.setenv("EMAIL", "")
     code, out = _run(dvclive, monkeypatch, "init", "--toolkit-requirement", SPEC)
     assert code == 0, out
-    steps = out.split("Review, then commit:\n")[1].splitlines()
+    steps = out.split("Review, then commit:\n")[1].split("\n\n")[0].splitlines()
     assert steps[-2].strip().startswith("git config user.name")
     done = subprocess.run(["bash", "-c", "set -e\n" + "\n".join(steps)], cwd=dvclive,
                           capture_output=True, text=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -456,9 +457,11 @@ def test_a_refused_new_inside_a_repo_announces_nothing(
 
 
 def _next_steps(out: str) -> list[str]:
+    """The indented lines right under "Next steps:" (the variables note after them is not a step)."""
     lines = out.splitlines()
     start = lines.index("Next steps:") + 1
-    return [line.strip() for line in lines[start:] if line.startswith("  ")]
+    steps = list(itertools.takewhile(lambda line: line.startswith("  "), lines[start:]))
+    return [line.strip() for line in steps]
 
 
 def test_next_steps_run_as_printed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
