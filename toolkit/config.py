@@ -66,6 +66,7 @@ class Config:
     drift: DriftOptions = field(default_factory=lambda: DriftOptions())
     monitor: MonitorOptions = field(default_factory=lambda: MonitorOptions())
     ci: CiOptions = field(default_factory=lambda: CiOptions())
+    registry: RegistryOptions = field(default_factory=lambda: RegistryOptions())
 
     def shown_direction(self, path: str, key: str) -> Direction | None:
         """Direction set in toolkit.yaml, else the one of a well-known name, else None (neutral)."""
@@ -135,6 +136,11 @@ def load_config(root: Path) -> Config:
         raise ConfigError(f"{exc.message.rstrip('.')} ({path}); fix or remove the file.") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"cannot read {path}: {exc}; fix or remove the file.") from None
+    return parse_config(text, path)
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """toolkit.yaml's text as a Config; `path` names it in errors (a file, or `main:toolkit.yaml`)."""
     import yaml  # lazily: `toolkit diff` without a toolkit.yaml need not load PyYAML
 
     from toolkit import formats
@@ -170,7 +176,7 @@ def load_config(root: Path) -> Config:
         )
 
     lines = _top_level_lines(node)
-    known = {"gates", "metrics", "base", "report", "promotion", "drift", "monitor", "ci"}
+    known = {"gates", "metrics", "base", "report", "promotion", "drift", "monitor", "ci", "registry"}
     for key in data:
         if key not in known:
             import difflib
@@ -193,6 +199,7 @@ def load_config(root: Path) -> Config:
         drift=_drift(path, data.get("drift"), lines),
         monitor=_monitor(path, data.get("monitor"), lines),
         ci=_ci(path, data.get("ci"), lines),
+        registry=_registry(path, data.get("registry"), lines),
     )
 
 
@@ -519,3 +526,31 @@ def _ci(path: Path, raw: Any, lines: dict[str, int]) -> CiOptions:
         aws_read_role=aws.get("read-role"),
         aws_write_role=aws.get("write-role"),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# registry: which commits `toolkit model describe`/`deliver` act on (read from the default branch)
+
+
+@dataclass(frozen=True)
+class RegistryOptions:
+    """The `registry:` section."""
+
+    #: Deliver only registry tags on commits the default branch holds (reviewed, merged code).
+    require_default_branch: bool = True
+
+
+def _registry(path: Path, raw: Any, lines: dict[str, int]) -> RegistryOptions:
+    if raw is None:
+        return RegistryOptions()
+    line = lines.get("registry")
+    if not isinstance(raw, dict):
+        raise _fail(path, line, "`registry:` must be a mapping (require-default-branch).")
+    unknown = set(raw) - {"require-default-branch"}
+    if unknown:
+        names = sorted(map(str, unknown))
+        raise _fail(path, line, f"unknown registry option(s) {names}; expected require-default-branch.")
+    value = raw.get("require-default-branch", True)
+    if not isinstance(value, bool):
+        raise _fail(path, line, "`registry.require-default-branch` must be true or false.")
+    return RegistryOptions(require_default_branch=value)
