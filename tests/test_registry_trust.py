@@ -144,7 +144,7 @@ def test_check_dates_allows_the_skew_and_no_more(tmp_path: Path) -> None:
     assert default.name == "main" and default.tip is not None and default.tip.commit == sha
     trust.check_dates(found, default, now)
     trust.check_dates(found, default, now - 120)  # the branch's newest commit (made just now) says so
-    with pytest.raises(RegistryError, match="`churn@v1.0.0` is dated .*, in the future"):
+    with pytest.raises(RegistryError, match=r"`churn@v1\.0\.0` is dated .*, in the future"):
         trust.check_dates(found, trust.Default("main", None), now - 120)
 
 

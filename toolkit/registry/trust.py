@@ -39,8 +39,8 @@ class Default:
     name: str | None
     tip: Branch | None
 
-    def describe(self) -> str:
-        """What was looked for, for a message: `origin/develop or develop`, `main or master`."""
+    def looked_for(self) -> str:
+        """What was looked for, for a message: `origin/develop` or `develop`, or main and master."""
         names = [self.name] if self.name else ["main", "master"]
         return " or ".join(f"`origin/{n}` or `{n}`" for n in names)
 
@@ -76,13 +76,14 @@ def check_dates(found: Tags, default: Default, now: float | None = None) -> None
     if not late:
         return
     first = late[0]
-    more = f" (and {len(late) - 1} more: {', '.join(f'`{e.tag}`' for e in late[1:4])})" if late[1:] else ""
+    others = ", ".join(f"`{e.tag}`" for e in late[1:4]) + (", ..." if late[4:] else "")
+    more = f" (so are {others})" if others else ""
     raise RegistryError(
-        f"the registry tag `{first.tag}` is dated {first.timestamp}, in the future (now is "
-        f"{_iso(newest)}, an hour of clock skew allowed){more}: tag dates order the registry, so it "
-        f"would hold its stage against every later change. Delete it (`git tag -d '{first.tag}'`, "
-        f"and `git push origin ':refs/tags/{first.tag}'` if it was pushed) and tag again with the "
-        "right date."
+        f"the registry tag `{first.tag}` is dated {first.timestamp}, in the future{more}: "
+        f"now is {_iso(newest)}, {SKEW // 60} minutes of clock skew allowed, and a tag from the future "
+        "would hold its stage against every later change. Delete it "
+        f"(`git tag -d '{first.tag}'`, and `git push origin ':refs/tags/{first.tag}'` if it was "
+        "pushed) and tag again with the right date."
     )
 
 
@@ -137,7 +138,7 @@ def require_reviewed(root: Path, default: Default, event: Event) -> str | None:
         )
     if tip is None:
         raise RegistryError(
-            f"cannot tell whether {what} is on the default branch: {default.describe()} is not in "
+            f"cannot tell whether {what} is on the default branch: {default.looked_for()} is not in "
             "this clone. Fetch the branches (`fetch-depth: 0` in actions/checkout, or `git fetch origin`)."
         )
     raise RegistryError(
@@ -156,7 +157,7 @@ def unreviewed_warnings(root: Path, default: Default, events: Iterable[Event]) -
     tip = default.tip
     if tip is None:
         return [
-            f"cannot check that the registry tags are on reviewed commits: {default.describe()} is "
+            f"cannot check that the registry tags are on reviewed commits: {default.looked_for()} is "
             "not in this clone; `toolkit model describe` and `deliver` refuse them until it is."
         ]
     held = reviewed(root, tip)
