@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -50,6 +51,37 @@ def new_commit(repo: Path, text: str) -> str:
     return commit_all(repo, f"model {text}")
 
 
+FAR_FUTURE = 4_070_908_800  # 2099-01-01T00:00:00Z
+
+
+def tag_at(repo: Path, tag: str, commit: str, when: int, message: str = "hand-made") -> None:
+    """An annotated tag dated `when` (seconds since the epoch), as anyone who can push a tag can make."""
+    env = {**os.environ, "GIT_COMMITTER_DATE": f"{when} +0000"}
+    subprocess.run(
+        ["git", "tag", "-a", "-m", message, tag, commit], cwd=repo, env=env, check=True, capture_output=True
+    )
+
+
+def orphan_commit(repo: Path, files: dict[str, str], parent: str = "HEAD") -> str:
+    """A commit on top of `parent` with `files` changed, made with `git commit-tree`: no branch holds it."""
+    index = repo / ".git" / "orphan-index"
+    env = {**os.environ, "GIT_INDEX_FILE": str(index)}
+
+    def run(*args: str, data: str | None = None) -> str:
+        done = subprocess.run(
+            ["git", *args], cwd=repo, env=env, input=data, capture_output=True, text=True, check=True
+        )
+        return done.stdout.strip()
+
+    run("read-tree", parent)
+    for path, text in files.items():
+        blob = run("hash-object", "-w", "--stdin", data=text)
+        run("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}")
+    tree = run("write-tree")
+    index.unlink()
+    return run("commit-tree", tree, "-p", parent, "-m", "not reviewed")
+
+
 class Clock:
     """Distinct tagger dates for our writes (GIT_COMMITTER_DATE), one second apart."""
 
@@ -92,6 +124,7 @@ def gto_json(repo: Path, *args: str) -> Any:
 
 
 __all__ = [
+    "FAR_FUTURE",
     "Clock",
     "artifact_repo",
     "commit_all",
@@ -100,5 +133,7 @@ __all__ = [
     "gto_json",
     "gto_write",
     "new_commit",
+    "orphan_commit",
+    "tag_at",
     "toolkit",
 ]

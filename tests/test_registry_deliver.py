@@ -4,6 +4,7 @@ GitHub-compatible test server (no mocks)."""
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 
 from tests.github_server import READONLY_TOKEN, TOKEN, Fault, GitHubServer, rate_limit
 from tests.gitrepo import commit_all, git, write_files
-from tests.registry_helpers import artifact_repo, toolkit
+from tests.registry_helpers import artifact_repo, orphan_commit, tag_at, toolkit
 from toolkit.errors import GitHubError
 from toolkit.github import Client, ServerError, ValidationError
 
@@ -130,6 +131,24 @@ def test_deliver_refusals(promoted: Path, github: GitHubServer, monkeypatch: pyt
     code, _, err = toolkit(promoted, monkeypatch, "model", "deliver", "churn#prod#1")
     assert code == 1 and "dvc pull model.pkl" in err
     assert github.requests() == []  # nothing was sent
+
+
+def test_a_stage_tag_on_an_unreviewed_commit_is_not_delivered(
+    promoted: Path, github: GitHubServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Anyone who can push a tag: a commit no branch holds, registered and staged, checked out."""
+    _actions_env(monkeypatch, github)
+    sha = orphan_commit(promoted, {"model.pkl": "not reviewed"})
+    now = int(time.time())
+    tag_at(promoted, "churn@v6.6.6", sha, now)
+    tag_at(promoted, "churn#prod#2", sha, now + 1)
+    git(promoted, "checkout", "-q", "churn#prod#2")  # as deploy.yml's checkout of the tag
+    code, out, err = toolkit(promoted, monkeypatch, "model", "deliver", "refs/tags/churn#prod#2")
+    assert code == 1 and out == "", err
+    assert f"`churn#prod#2` (commit {sha}) is not on the default branch `main`" in err
+    assert github.requests() == []  # no release, no deployment
+    git(promoted, "checkout", "-q", "main")
+    assert toolkit(promoted, monkeypatch, "model", "deliver", "refs/tags/churn#prod#1")[0] == 0
 
 
 def test_a_model_that_is_not_the_locked_one_is_refused(

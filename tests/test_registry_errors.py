@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.gitrepo import git, write_files
-from tests.registry_helpers import artifact_repo, new_commit, toolkit
+from tests.registry_helpers import Clock, artifact_repo, new_commit, toolkit
 
 
 @pytest.fixture
@@ -212,8 +212,10 @@ def test_tagging_without_a_git_identity_names_the_fix(repo: Path, monkeypatch: p
 
 
 def test_a_deprecated_artifact_leaves_show(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock(monkeypatch)
+    clock.tick()
     assert toolkit(repo, monkeypatch, "model", "register", "churn")[0] == 0
-    monkeypatch.setenv("GIT_COMMITTER_DATE", "2100000000 +0000")  # after the registration
+    clock.tick()  # after the registration (a date in the past: future dates are refused)
     git(repo, "tag", "-a", "-m", "Deprecating churn", "churn@deprecated#1")
     code, out, _ = toolkit(repo, monkeypatch, "model", "show", "--json")
     assert code == 0 and json.loads(out) == {}

@@ -130,34 +130,45 @@ def test_lightweight_and_foreign_tags_are_ignored_but_counted(tmp_path: Path) ->
     assert reg.next_counter("churn") == 10
 
 
-def test_for_each_ref_output_with_multiline_messages() -> None:
+def _record(ref: str, kind: str, when: str, message: str = "", **more: str) -> str:
+    """One record of `git for-each-ref --format=<refs._FORMAT>` output."""
+    tagged = kind == "tag"
     fields = [
-        "churn#prod#2",
-        "tag",
-        "a" * 40,
-        "commit",
-        "5",
-        "1970-01-01T00:00:05+00:00",
-        "Ann",
-        "a@x",
-        "line 1\n\nline 3\n",
+        ref,
+        kind,
+        more.get("obj", "b" * 40),
+        "a" * 40 if tagged else "",
+        "commit" if tagged else "",
+        when if tagged else "",
+        f"1970-01-01T00:00:0{when}+00:00" if tagged else "",
+        "Ann" if tagged else "",
+        "a@x" if tagged else "",
+        "" if tagged else when,
+        more.get("symref", ""),
+        message,
     ]
-    other = [
-        "churn@v1.0.0",
-        "tag",
-        "a" * 40,
-        "commit",
-        "4",
-        "1970-01-01T00:00:04+00:00",
-        "Ann",
-        "a@x",
-        "reg\n",
-    ]
-    text = "\0".join(fields) + "\0\n" + "\0".join(other) + "\0\n"
+    assert len(fields) == len(refs._FIELDS)
+    return "\0".join(fields) + "\0\n"
+
+
+def test_for_each_ref_output_with_multiline_messages() -> None:
+    text = (
+        _record("refs/tags/churn#prod#2", "tag", "5", "line 1\n\nline 3\n")
+        + _record("refs/tags/churn@v1.0.0", "tag", "4", "reg\n")
+        + _record("refs/heads/main", "commit", "3")
+        + _record("refs/remotes/origin/HEAD", "commit", "3", symref="refs/remotes/origin/main")
+        + _record("refs/remotes/origin/main", "commit", "2", obj="c" * 40)
+    )
     found = refs.parse_output(text)
     assert [e.tag for e in found.events] == ["churn@v1.0.0", "churn#prod#2"]
     assert found.events[1].message == "line 1\n\nline 3"
     assert found.counters == {"churn": 2}
+    assert found.names == {"churn#prod#2", "churn@v1.0.0"}
+    assert {r: (b.commit, b.time, b.label) for r, b in found.branches.items()} == {
+        "refs/heads/main": ("b" * 40, 3, "main"),
+        "refs/remotes/origin/main": ("c" * 40, 2, "origin/main"),
+    }
+    assert found.symrefs == {"refs/remotes/origin/HEAD": "refs/remotes/origin/main"}
 
 
 def _prod(repo: Path, monkeypatch: pytest.MonkeyPatch) -> object:

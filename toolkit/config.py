@@ -69,6 +69,7 @@ class Config:
     ci: CiOptions = field(default_factory=lambda: CiOptions())
     # Param keys whose values are never shown (`secrets:`; see toolkit/masking.py).
     secret_keys: tuple[str, ...] = field(default_factory=lambda: _default_secret_keys())
+    registry: RegistryOptions = field(default_factory=lambda: RegistryOptions())
 
     def shown_direction(self, path: str, key: str) -> Direction | None:
         """Direction set in toolkit.yaml, else the one of a well-known name, else None (neutral)."""
@@ -144,6 +145,11 @@ def load_config(root: Path) -> Config:
         raise ConfigError(f"{exc.message.rstrip('.')} ({path}); fix or remove the file.") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"cannot read {path}: {exc}; fix or remove the file.") from None
+    return parse_config(text, path)
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """toolkit.yaml's text as a Config; `path` names it in errors (a file, or `main:toolkit.yaml`)."""
     import yaml  # lazily: `toolkit diff` without a toolkit.yaml need not load PyYAML
 
     from toolkit import formats
@@ -184,7 +190,9 @@ def load_config(root: Path) -> Config:
         )
 
     lines = _top_level_lines(node)
-    known = {"gates", "metrics", "base", "report", "promotion", "drift", "monitor", "ci", "secrets"}
+    known = {
+        "gates", "metrics", "base", "report", "promotion", "drift", "monitor", "ci", "secrets", "registry"
+    }
     for key in data:
         if key not in known:
             near = _near(str(key), known)
@@ -206,6 +214,7 @@ def load_config(root: Path) -> Config:
         monitor=_monitor(path, data.get("monitor"), lines),
         ci=_ci(path, data.get("ci"), lines),
         secret_keys=_secrets(path, data.get("secrets"), lines),
+        registry=_registry(path, data.get("registry"), lines),
     )
 
 
@@ -564,3 +573,28 @@ def _secrets(path: Path, raw: Any, lines: dict[str, int]) -> tuple[str, ...]:
     if not isinstance(defaults, bool):
         raise _fail(path, line, "`secrets.defaults` must be true or false.")
     return (*(DEFAULT_SECRET_KEYS if defaults else ()), *keys)
+
+
+# --------------------------------------------------------------------------------------------
+# registry: which commits `toolkit model describe`/`deliver` act on (read from the default branch)
+
+
+@dataclass(frozen=True)
+class RegistryOptions:
+    """The `registry:` section."""
+
+    #: Deliver only registry tags on commits the default branch holds (reviewed, merged code).
+    require_default_branch: bool = True
+
+
+def _registry(path: Path, raw: Any, lines: dict[str, int]) -> RegistryOptions:
+    if raw is None:
+        return RegistryOptions()
+    line = lines.get("registry")
+    if not isinstance(raw, dict):
+        raise _fail(path, line, "`registry:` must be a mapping (require-default-branch).")
+    _check_keys(path, "registry", raw, ("require-default-branch",), line)
+    value = raw.get("require-default-branch", True)
+    if not isinstance(value, bool):
+        raise _fail(path, line, "`registry.require-default-branch` must be true or false.")
+    return RegistryOptions(require_default_branch=value)

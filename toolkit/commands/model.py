@@ -149,16 +149,19 @@ def rollback(
 
 def show(*, name: str | None, as_json: bool, environ: Mapping[str, str], cwd: Path) -> int:
     """The registry: latest version and stage holders of every artifact (gto show --json shape)."""
-    from toolkit.registry import operations, state, tags
+    from toolkit.registry import operations, state, tags, trust
 
     root = _root(cwd)
     if name is not None:
         tags.check_name(name)
-    reg = state.load(root)
+    reg = state.load(root, environ)
     data = reg.show(name)
     if name is not None and name not in data:
         operations.load_artifact(reg, name)  # no tags: an error naming the ones with tags
         raise RegistryError(f"{name} is deprecated (its latest tag is `{name}@deprecated`).")
+    shown = (e for n in data for e in reg.artifacts[n].events)
+    for warning in trust.unreviewed_warnings(root, reg.default, shown):
+        output.warn(warning)
     if as_json:
         output.write_line(json.dumps(data, indent=4))
         return 0
@@ -178,7 +181,7 @@ def history(*, name: str, as_json: bool, environ: Mapping[str, str], cwd: Path) 
     from toolkit.registry import operations, state, tags
 
     tags.check_name(name)
-    reg = state.load(_root(cwd))
+    reg = state.load(_root(cwd), environ)
     operations.load_artifact(reg, name)
     events = reg.history(name)
     if as_json:
@@ -198,7 +201,7 @@ def describe(*, ref: str, as_json: bool, environ: Mapping[str, str], cwd: Path) 
     from toolkit import actions
     from toolkit.registry import operations
 
-    data = operations.describe(_root(cwd), ref)
+    data = operations.describe(_root(cwd), ref, environ)
     if environ.get("GITHUB_OUTPUT"):
         keys = ("name", "version", "stage", "event", "commit", "tag", "path")
         actions.set_outputs(environ, {k: data.get(k) or "" for k in keys})

@@ -169,7 +169,7 @@ def build(root: Path, spec_text: str, environ: Mapping[str, str]) -> str:
     spec = tags.parse_spec(spec_text)
     if spec is None:
         raise RegistryError(f"`{spec_text}` is not NAME@vX.Y.Z, NAME@latest or NAME#STAGE.")
-    reg = state.load(root)
+    reg = state.load(root, environ)
     version, _ = reg.resolve(spec)
     with git.ObjectReader(root) as reader:
         declared = artifacts.require(

@@ -38,7 +38,7 @@ def deliver(root: Path, ref: str, environ: Mapping[str, str], *, card: Callable[
     """Publish the stage tag `ref`; return a one-line summary."""
     from toolkit.registry.operations import find_tag
 
-    _, art, event, parsed = find_tag(root, ref)
+    _, art, event, parsed = find_tag(root, ref, environ)
     if parsed.action != "assign" or parsed.stage is None:
         raise RegistryError(f"`{ref}` is not a stage assignment (NAME#STAGE#N); only those are delivered.")
     version = art.version_of(event)

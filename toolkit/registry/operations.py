@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toolkit import git
+from toolkit import git, output
 from toolkit.errors import RegistryError
-from toolkit.registry import artifacts, promotion, state, tags, write
+from toolkit.registry import artifacts, promotion, state, tags, trust, write
 from toolkit.registry.promotion import Evaluation
 from toolkit.registry.refs import Event
 from toolkit.registry.state import Artifact, Registry, Version
@@ -127,7 +127,7 @@ def plan_promotion(
     """Check a promotion and evaluate its gates (nothing is written)."""
     tags.check_name(name)
     tags.check_stage(stage)
-    reg = state.load(root)
+    reg = state.load(root, environ)
     art = load_artifact(reg, name)
     candidate = _candidate(root, art, version, ref)
     _require_declared(root, name, candidate.commit, f"{name}@{candidate.version}")
@@ -153,7 +153,34 @@ def apply_promotion(root: Path, plan: Plan, reason: str | None) -> str:
             lines.append(f"Reason: {' '.join(reason.split())}")
     tag = tags.assign_tag(plan.name, plan.stage, plan.registry.next_counter(plan.name))
     write.create(root, tag, plan.candidate.commit, "\n".join(lines), plan.registry.tag_names)
+    _verify(root, plan, [tag])
     return tag
+
+
+def _verify(root: Path, plan: Plan, written: list[str]) -> None:
+    """Re-read the registry: unless the stage now is the plan's version, delete what was written and fail."""
+    quoted = ", ".join(f"`{t}`" for t in written)
+    try:
+        art = state.load(root).artifact(plan.name)
+    except RegistryError as exc:
+        write.delete(root, written)
+        raise RegistryError(
+            f"{quoted} could not be read back, so {'it was' if len(written) == 1 else 'they were'} "
+            f"deleted again (nothing to push): {exc.message}"
+        ) from None
+    holder = art.holder(plan.stage) if art is not None else None
+    if holder is not None and holder.version == plan.candidate.version:
+        return
+    write.delete(root, written)
+    held = holder.holds(plan.stage) if holder is not None else None
+    now = f"{holder.version} (by `{held.tag}`, dated {held.timestamp})" if holder and held else "no version"
+    raise RegistryError(
+        f"after writing {quoted} the registry gives {plan.name} stage {plan.stage} to {now}, not "
+        f"{plan.candidate.version}, so {'it was' if len(written) == 1 else 'they were'} deleted again "
+        "(nothing to push): tags without `#N` are "
+        f"ordered by their dates alone. Check them with `toolkit model history {plan.name}`, and this "
+        "machine's clock (and GIT_COMMITTER_DATE)."
+    )
 
 
 def plan_rollback(root: Path, config: Any, name: str, stage: str, environ: Mapping[str, str]) -> Plan:
@@ -164,7 +191,7 @@ def plan_rollback(root: Path, config: Any, name: str, stage: str, environ: Mappi
     """
     tags.check_name(name)
     tags.check_stage(stage)
-    reg = state.load(root)
+    reg = state.load(root, environ)
     art = load_artifact(reg, name)
     current = art.holder(stage)
     if current is None:
@@ -211,15 +238,26 @@ def apply_rollback(root: Path, plan: Plan, reason: str | None) -> tuple[str, str
         on_text.append("Failed gates (a rollback is forced by nature):")
         on_text += promotion.failure_lines(plan.evaluation.failed)
     write.create(root, off, current.commit, "\n".join(off_text), plan.registry.tag_names)
-    write.create(root, on, previous.commit, "\n".join(on_text), plan.registry.tag_names | {off})
+    try:
+        write.create(root, on, previous.commit, "\n".join(on_text), plan.registry.tag_names | {off})
+    except RegistryError:
+        write.delete(root, [off])
+        raise
+    _verify(root, plan, [off, on])
     return off, on
 
 
 # -- describe ------------------------------------------------------------------------------------
 
 
-def find_tag(root: Path, ref: str) -> tuple[Registry, Artifact, Event, tags.TagName]:
-    """The registry event of the tag `ref` (`NAME...` or `refs/tags/NAME...`)."""
+def find_tag(
+    root: Path, ref: str, environ: Mapping[str, str]
+) -> tuple[Registry, Artifact, Event, tags.TagName]:
+    """The registry event of the tag `ref` (`NAME...` or `refs/tags/NAME...`), on a reviewed commit.
+
+    A tag on a commit the default branch does not hold is refused (see `trust`), unless toolkit.yaml
+    on the default branch allows such commits: then it is a warning.
+    """
     tag = ref.removeprefix("refs/tags/")
     parsed = tags.parse(tag)
     if parsed is None:
@@ -227,7 +265,7 @@ def find_tag(root: Path, ref: str) -> tuple[Registry, Artifact, Event, tags.TagN
             f"`{ref}` is not a registry tag; expected NAME@vX.Y.Z or NAME#STAGE#N "
             "(optionally as refs/tags/...)."
         )
-    reg = state.load(root)
+    reg = state.load(root, environ)
     art = reg.artifact(parsed.artifact)
     event = next((e for e in art.events if e.tag == tag), None) if art else None
     if art is None or event is None:
@@ -235,12 +273,15 @@ def find_tag(root: Path, ref: str) -> tuple[Registry, Artifact, Event, tags.TagN
             f"there is no annotated tag `{tag}` in {root}; fetch the tags (`git fetch --tags`, or "
             "`fetch-depth: 0` in actions/checkout) or check the name."
         )
+    warning = trust.require_reviewed(root, reg.default, event)
+    if warning is not None:
+        output.warn(warning)
     return reg, art, event, parsed
 
 
-def describe(root: Path, ref: str) -> dict[str, Any]:
+def describe(root: Path, ref: str, environ: Mapping[str, str]) -> dict[str, Any]:
     """What a registry tag means, in `gto check-ref --json`'s fields plus name, commit and path."""
-    _, art, event, parsed = find_tag(root, ref)
+    _, art, event, parsed = find_tag(root, ref, environ)
     version = art.version_of(event)
     with git.ObjectReader(root) as reader:
         declared = artifacts.at_commit(root, event.commit, reader).get(parsed.artifact)

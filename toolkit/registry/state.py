@@ -4,17 +4,24 @@ Registrations and deregistrations are read first, then stage tags: a stage tag p
 and its version is the version registered on that commit (or, when none is, the commit's full sha,
 as gto reports it). A version holds a stage while its latest tag for that stage is an assignment;
 when several do, the one assigned most recently is the stage's version (gto's default `show`).
+
+"Most recently" is in registry order (`refs`): gto's tagger-date order, except that of one
+artifact's tags a higher `#N` is never older than a lower one. Where a tag's date disagrees with
+its counter (a clock off, or a date chosen to pin a stage), gto keeps the date order and the
+toolkit does not: it reads what deploy.yml, started by the newest tag, delivers. `load` refuses
+tags dated in the future (`trust`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from toolkit.errors import RegistryError
 from toolkit.registry import tags
 from toolkit.registry.refs import Event, Tags
+from toolkit.registry.trust import Default
 
 PRIORITY = {"deprecate": 2, "register": 3, "deregister": 4, "assign": 5, "unassign": 6}
 EVENT_NAME = {
@@ -171,6 +178,7 @@ class Registry:
     artifacts: dict[str, Artifact]
     counters: dict[str, int]
     tag_names: frozenset[str]
+    default: Default = field(default_factory=lambda: Default(None, None))  # set by `load`
 
     def artifact(self, name: str) -> Artifact | None:
         """The artifact `name`, or None when it has no tags."""
@@ -211,7 +219,7 @@ class Registry:
                 v = artifact.version_of(e)
                 rows.append(
                     (
-                        (e.time, PRIORITY[e.name.action], e.sort_key),
+                        (e.rank, PRIORITY[e.name.action], e.sort_key),
                         {
                             "timestamp": e.timestamp,
                             "artifact": artifact.name,
@@ -294,11 +302,19 @@ def build(found: Tags) -> Registry:
     return Registry(artifacts, dict(found.counters), found.names)
 
 
-def load(root: Any) -> Registry:
-    """The registry state of the repository at root (one `git for-each-ref`)."""
-    from toolkit.registry import refs
+def load(root: Any, environ: Mapping[str, str] | None = None) -> Registry:
+    """The registry state of the repository at root (one `git for-each-ref`), refusing future dates.
 
-    return build(refs.read(root))
+    `environ` (GitHub Actions' event payload) can name the default branch; see `trust`.
+    """
+    from toolkit.registry import refs, trust
+
+    found = refs.read(root)
+    default = trust.default_branch(found, environ)
+    trust.check_dates(found, default)
+    reg = build(found)
+    reg.default = default
+    return reg
 
 
 def versions_text(versions: Iterable[Version]) -> str:

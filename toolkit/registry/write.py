@@ -72,3 +72,13 @@ def push(root: Path, names: Sequence[str], remote: str = "origin") -> None:
             f"({git.reason(pushed.stderr, 'git push failed')}); push them with "
             f"`git push {remote} {quoted}`."
         )
+
+
+def delete(root: Path, names: Sequence[str]) -> None:
+    """Delete these local tags (ones just created and not pushed)."""
+    deleted = git.run(root, "tag", "--delete", *names)
+    if deleted.returncode != 0:
+        quoted = " ".join(f"'{n}'" for n in names)
+        raise RegistryError(
+            f"cannot delete the tag(s) {quoted} again; delete them with `git tag -d {quoted}`."
+        )
