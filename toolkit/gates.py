@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from toolkit.config import Config, GateSpec
 from toolkit.errors import ConfigError, GateError
-from toolkit.metrics import format_number, is_finite_number, non_finite_text
+from toolkit.metrics import format_number, is_finite_number, is_number, non_finite_text
 from toolkit.results import Comparison, Direction, Entry, GateResult
 
 RULES = ("min", "max", "max_drop", "max_drop_pct")
@@ -110,14 +110,15 @@ def _parse(config: Config, gate: GateSpec) -> tuple[str, list[_Rule], Direction 
         if name not in spec:
             continue
         raw = spec[name]
-        if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+        if not is_finite_number(raw):
+            shown = non_finite_text(raw) if is_number(raw) else repr(raw)
             raise ConfigError(
-                f"{where}: `{name}` of the gate on `{metric}` must be a number, not {raw!r}; "
+                f"{where}: `{name}` of the gate on `{metric}` must be a number, not {shown}; "
                 f"for example `{name}: 0.01`."
             )
         if name in ("max_drop", "max_drop_pct") and raw < 0:
             raise ConfigError(
-                f"{where}: `{name}` of the gate on `{metric}` must be 0 or more, not {raw}; "
+                f"{where}: `{name}` of the gate on `{metric}` must be 0 or more, not {format_number(raw)}; "
                 "it is how far the metric may get worse."
             )
         rules.append(_Rule(name, float(raw)))
@@ -242,7 +243,7 @@ def _check(
             ) or next((p for p in comparison.problems if p.path == path), None)
             why = f": {problem.message}" if problem else ""
             return result(False, f"{metric} is missing at head, so `{rule.text}` cannot pass{why}")
-        if isinstance(head_raw, float):  # NaN or infinite: what a diverged run writes
+        if is_number(head_raw):  # NaN, infinite or beyond float range: what a diverged run writes
             return result(
                 False,
                 f"{metric} is {non_finite_text(head_raw)} at the head: a diverged or broken run "
@@ -262,7 +263,7 @@ def _check(
             return result(True, f"{metric} is {shown}, at most the maximum {format_number(t)}")
         return result(False, f"{metric} is {shown}, above the maximum {format_number(t)}")
 
-    if isinstance(base_raw, float) and not is_finite_number(base_raw):
+    if is_number(base_raw) and not is_finite_number(base_raw):
         # A broken base: nothing to measure a drop against, and the head fixing it must not fail.
         return result(
             True,
