@@ -6,6 +6,11 @@ into a chart is constrained here: numbers are plain decimals (`[+-]?digits[.digi
 form Mermaid's lexer accepts: no NaN, Infinity or exponents), labels are always quoted and can
 neither close their quotes nor the code fence, and both axes always carry a title (older Mermaid
 releases, which GitHub may still run, require one).
+
+Numbers too large or too small for short plain decimals (up to 1.8e308, down to 5e-324) are drawn
+in units of a power of ten that the axis title names (`loss (×1e+308)`), so a chart stays a few
+hundred characters whatever its values. Rows whose value is NaN, infinite or an integer beyond float
+range cannot be placed on an axis: they are left out, and a line under the chart says so.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from itertools import pairwise
 from typing import Any, Literal
 
 from toolkit.markdown import code, escape
+from toolkit.metrics import format_number, is_finite_number
 from toolkit.results import PlotData, PlotDef, Problem, Revision
 
 PALETTE_LINE = '%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "#9e9e9e, #d62728"}}}}%%'
@@ -171,6 +177,8 @@ def to_float(value: Any) -> float | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):
+        if not is_finite_number(value):  # NaN, infinite, or an integer beyond float range
+            return None
         f = float(value)
     elif isinstance(value, str):
         try:
@@ -190,9 +198,10 @@ def _is_numeric_column(rows: Sequence[dict[str, Any]], field: str | None) -> boo
 
 
 def _non_finite(value: Any) -> bool:
-    """NaN/Infinity as JSON or CSV gives them (scikit-learn's first ROC threshold is inf)."""
-    if isinstance(value, float):
-        return not math.isfinite(value)
+    """NaN/Infinity as JSON or CSV gives them (scikit-learn's first ROC threshold is inf), or an
+    integer beyond float range."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return not is_finite_number(value)
     if isinstance(value, str):
         return value.strip().lower() in {"nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"}
     return False
@@ -253,17 +262,75 @@ def mermaid_label(text: object, max_len: int = _LABEL_MAX) -> str:
 # --- curves ------------------------------------------------------------------------------------
 
 
-def _points(rows: Sequence[dict[str, Any]], x_field: str | None, y_field: str) -> list[tuple[float, float]]:
+def _points(
+    rows: Sequence[dict[str, Any]], x_field: str | None, y_field: str
+) -> tuple[list[tuple[float, float]], list[str]]:
+    """The finite (x, y) points sorted by x, and for each row left out because its x or y is not
+    finite, that field."""
     pts = []
+    left_out = []
     for i, row in enumerate(rows):
         if not isinstance(row, dict):
             continue
-        x = float(i) if x_field is None else to_float(row.get(x_field))
-        y = to_float(row.get(y_field))
+        raw_x = i if x_field is None else row.get(x_field)
+        raw_y = row.get(y_field)
+        x, y = to_float(raw_x), to_float(raw_y)
         if x is not None and y is not None:
             pts.append((x, y))
+        elif _non_finite(raw_y):
+            left_out.append(y_field)
+        elif x_field is not None and _non_finite(raw_x):
+            left_out.append(x_field)
     pts.sort(key=lambda p: p[0])  # stable: ties keep file order (ROC steps stay in order)
-    return pts
+    return pts, left_out
+
+
+def left_out_note(left_out: Sequence[Sequence[str]]) -> str:
+    """The line under a chart that says which rows of base and head it leaves out and why ("" when
+    none); `left_out` holds, per side, the field that is not finite in each row left out."""
+    total = sum(len(fields) for fields in left_out)
+    if not total:
+        return ""
+    counts = zip(("base", "head"), (len(fields) for fields in left_out), strict=True)
+    sides = ", ".join(f"{side} {n}" for side, n in counts if n)
+    names = " or ".join(md_name(f) for f in dict.fromkeys(f for fields in left_out for f in fields))
+    rows = "row" if total == 1 else "rows"
+    return (
+        f"\n\n<sub>{total} {rows} not drawn ({sides}): {names} is infinite, not a number or beyond float "
+        "range there, which no axis can show.</sub>"
+    )
+
+
+#: Beyond these magnitudes a chart's numbers are drawn in units of a power of ten.
+_PLAIN_MAX = 1e12
+_PLAIN_MIN = 1e-6
+
+
+def exponent_for(values: Sequence[float]) -> int:
+    """The power of ten a chart's numbers are drawn in units of: 0 unless they are very large or
+    very small, so no value is written with more than about a dozen digits."""
+    big = max((abs(v) for v in values), default=0.0)
+    if big == 0 or _PLAIN_MIN <= big < _PLAIN_MAX:
+        return 0
+    return math.floor(math.log10(big))
+
+
+def shift(value: float, exponent: int) -> float:
+    """`value` / 10**exponent, exact up to the final rounding (no overflow at 1e308 or 5e-324)."""
+    if exponent == 0:
+        return value
+    return float(Decimal(repr(value)).scaleb(-exponent))
+
+
+def unit_text(exponent: int) -> str:
+    """The unit an axis title names: "" or " (×1e+308)"."""
+    return f" (×1e{exponent:+03d})" if exponent else ""
+
+
+def axis_title(text: object, exponent: int = 0) -> str:
+    """A quoted axis title with its unit, the unit never cut off by the length limit."""
+    unit = unit_text(exponent)
+    return f'"{mermaid_label(text, _LABEL_MAX - len(unit))[1:-1]}{unit}"'
 
 
 def interpolate(points: Sequence[tuple[float, float]], x: float) -> float:
@@ -370,13 +437,15 @@ def _block(
     y_range: tuple[float, float],
     *,
     pinned: bool = False,
+    y_exponent: int = 0,
 ) -> str:
-    """The xychart-beta block; `pinned`: the y axis spans y_range whatever the data."""
+    """The xychart-beta block; `pinned`: the y axis spans y_range whatever the data; the values
+    are in units of 10**y_exponent, which the y axis title names."""
     lo, hi = y_range
     # About a hundredth of the range: finer than a chart this size can show.
     decimals = max(0, decimals_for(hi - lo) - 1) if hi > lo else decimals_for(abs(lo))
     texts = [[fixed(v, decimals) for v in values] for values in series]
-    y_axis = f"y-axis {mermaid_label(y_label)}"
+    y_axis = f"y-axis {axis_title(y_label, y_exponent)}"
     if pinned:
         y_axis += f" {mermaid_number(lo)} --> {mermaid_number(hi)}"
     elif len({t for values in texts for t in values}) == 1:  # a flat line: give it a range
@@ -407,35 +476,39 @@ def _curve_chart(
     points: int,
     why: tuple[str | None, str | None],
 ) -> str:
-    sides = [_points(rows, x_field, y_field) if rows is not None else [] for rows in (rows_base, rows_head)]
+    found = [_points(rows, x_field, y_field) if rows else ([], []) for rows in (rows_base, rows_head)]
+    sides = [pts for pts, _ in found]
+    left_out = left_out_note([fields for _, fields in found])
     present = [bool(s) for s in sides]
     if not any(present):
-        return f"No finite {md_name(y_field)} values in {md_name(d.path)} to draw."
-    all_x = [p[0] for s in sides for p in s]
+        return f"No finite {md_name(y_field)} values in {md_name(d.path)} to draw." + left_out
     unit = _unit_square(d, x_field, y_field, sides)  # ROC, precision-recall: both axes 0 to 1
+    x_exp = 0 if unit else exponent_for([p[0] for s in sides for p in s])
+    y_exp = 0 if unit else exponent_for([p[1] for s in sides for p in s])
+    ranges = [(s[0][0], s[-1][0]) if s else (0.0, 0.0) for s in sides]
+    if x_exp or y_exp:  # very large or small numbers: draw them in units of a power of ten
+        sides = [[(shift(x, x_exp), shift(y, y_exp)) for x, y in s] for s in sides]
+    all_x = [p[0] for s in sides for p in s]
     # Category labels on round x values rather than a numeric `lo --> hi` axis: Mermaid releases
     # place the points of a numeric axis in three different ways (some drop or squeeze points),
     # while every release puts one value on each category.
     labels = nice_grid(0.0, 1.0, points) if unit else nice_grid(min(all_x), max(all_x), points)
     grid = [float(label) for label in labels]
-    x_title = mermaid_label(d.x_label or x_field or "step")
+    x_title = axis_title(d.x_label or x_field or "step", x_exp)
     x_axis = f"x-axis {x_title} [{', '.join(mermaid_label(x) for x in labels)}]"
     y_label = d.y_label or y_field
     series = [[interpolate(s, x) for x in grid] for s in sides if s]
     values = [v for s in series for v in s]
     note = ""
-    if all(present):
-        ranges = [(s[0][0], s[-1][0]) for s in sides]
-        if ranges[0] != ranges[1]:
-            note = (
-                "\n\n<sub>x ranges differ (base "
-                f"{mermaid_number(ranges[0][0])}–{mermaid_number(ranges[0][1])}, head "
-                f"{mermaid_number(ranges[1][0])}–{mermaid_number(ranges[1][1])}); "
-                "each line is held flat beyond its own data.</sub>"
-            )
+    if all(present) and ranges[0] != ranges[1]:
+        shown = [format_number(v) for r in ranges for v in r]
+        note = (
+            f"\n\n<sub>x ranges differ (base {shown[0]}–{shown[1]}, head {shown[2]}–{shown[3]}); "
+            "each line is held flat beyond its own data.</sub>"
+        )
     legend = _legend(title, base, head, (present[0], present[1]), why)
     y_range = (0.0, 1.0) if unit else (min(values), max(values))
-    return _block(legend, x_axis, y_label, series, y_range, pinned=unit) + note
+    return _block(legend, x_axis, y_label, series, y_range, pinned=unit, y_exponent=y_exp) + note + left_out
 
 
 #: Rates and probabilities between 0 and 1: a curve of two of them (ROC: fpr/tpr; precision-recall;
@@ -476,16 +549,19 @@ def _bar_chart(
         return (
             f"{md_name(d.path)}: neither {md_name(x_field)} nor {md_name(y_field)} holds numbers; not drawn."
         )
+    # A category is drawn when some side gives it a finite value; a row whose value is NaN,
+    # infinite or beyond float range is left out (and counted, for the note under the chart).
     categories: list[str] = []
     for r in rows:
         c = str(r.get(cat_field))
-        if c not in categories:
+        if c not in categories and to_float(r.get(val_field)) is not None:
             categories.append(c)
     dropped = max(0, len(categories) - MAX_CATEGORIES)
     categories = categories[:MAX_CATEGORIES]
     series = []
     present = []
-    for side in (rows_base, rows_head):
+    left_out: list[list[str]] = [[], []]
+    for i, side in enumerate((rows_base, rows_head)):
         if not side:
             present.append(False)
             continue
@@ -495,11 +571,16 @@ def _bar_chart(
                 v = to_float(r.get(val_field))
                 if v is not None:
                     values.setdefault(str(r.get(cat_field)), v)
+                elif _non_finite(r.get(val_field)):
+                    left_out[i].append(val_field)
         present.append(True)
         series.append([values.get(c, 0.0) for c in categories])
-    if not series:
-        return f"No data to draw in {md_name(d.path)}."
-    x_axis = f"x-axis {mermaid_label(d.x_label or cat_field)} [{', '.join(_category_labels(categories))}]"
+    note = left_out_note(left_out)
+    if not series or not categories:
+        return f"No data to draw in {md_name(d.path)}." + note
+    x_axis = f"x-axis {axis_title(d.x_label or cat_field)} [{', '.join(_category_labels(categories))}]"
+    y_exp = exponent_for([v for s in series for v in s])
+    series = [[shift(v, y_exp) for v in s] for s in series]
     flat = [v for s in series for v in s]
     block = _block(
         _legend(title, base, head, (present[0], present[1]), why),
@@ -507,10 +588,11 @@ def _bar_chart(
         d.y_label or val_field,
         series,
         (min(flat), max(flat)),
+        y_exponent=y_exp,
     )
     if dropped:
         block += f"\n\n<sub>{dropped} more categories not drawn.</sub>"
-    return block
+    return block + note
 
 
 def _category_labels(categories: Sequence[str]) -> list[str]:
