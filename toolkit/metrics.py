@@ -79,7 +79,9 @@ def is_finite_number(value: Any) -> TypeGuard[int | float]:
     a float (above about 1.8e308): the only kind a gate can judge, and `float()` can convert."""
     if isinstance(value, float):
         return math.isfinite(value)
-    return isinstance(value, int) and not isinstance(value, bool) and -_FLOAT_OVERFLOW < value < _FLOAT_OVERFLOW
+    if isinstance(value, bool) or not isinstance(value, int):
+        return False
+    return -_FLOAT_OVERFLOW < value < _FLOAT_OVERFLOW
 
 
 def non_finite_text(value: float | int) -> str:
