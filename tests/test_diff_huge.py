@@ -253,3 +253,31 @@ def test_local_ci_fails_the_gate_and_writes_the_report(
     assert len("\n".join(chart)) < 1500
     assert "3 rows not drawn (head 3): `loss` is infinite, not a number or beyond float" in body
     assert "unreadable" not in body
+
+
+def test_promotion_refuses_such_an_integer_and_the_model_card_shows_it_short(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.gitrepo import make_repo
+    from tests.registry_helpers import Clock, toolkit
+
+    dvc_yaml = "artifacts:\n  churn:\n    path: model.pkl\n    type: model\nmetrics:\n  - eval/metrics.json\n"
+    gates = "gates:\n  - metric: roc_auc\n    min: 0.8\n"
+    repo = make_repo(tmp_path / "repo", {"dvc.yaml": dvc_yaml, "toolkit.yaml": gates, "model.pkl": "0"})
+    clock = Clock(monkeypatch)
+    for version, roc_auc in (("v1.0.0", "0.9"), ("v2.0.0", B)):
+        write_files(repo, {"model.pkl": version, "eval/metrics.json": f'{{"roc_auc": {roc_auc}}}'})
+        commit_all(repo, f"model {version}")
+        clock.tick()
+        assert toolkit(repo, monkeypatch, "model", "register", "churn", "--version", version)[0] == 0
+    clock.tick()
+    promote = ("model", "promote", "churn", "--stage", "prod", "--version")
+    assert toolkit(repo, monkeypatch, *promote, "v1.0.0")[0] == 0
+    clock.tick()
+    code, out, err = toolkit(repo, monkeypatch, *promote, "v2.0.0")
+    assert code == 3, out + err
+    assert "FAIL: roc_auc is 1e+400 (beyond float range) at the head: a diverged or broken run" in out
+    code, out, err = toolkit(repo, monkeypatch, "model", "card", "churn@v2.0.0")
+    assert code == 0, err
+    assert "| eval/metrics.json | roc\\_auc | 1e\\+400 |" in out
+    assert not _long_digit_runs(out)
