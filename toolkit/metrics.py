@@ -300,7 +300,7 @@ def diff_file(
                     r = _ratio(n, o)
                     rel = r if r - r == 0 else None
             else:
-                if isinstance(change, int) and change.bit_length() > _PRINTABLE_BITS:
+                if type(change) is int and change.bit_length() > _PRINTABLE_BITS:
                     change = _printable(change)
                 if o != 0 and change == change:
                     try:
