@@ -218,6 +218,24 @@ def test_drop_against_a_base_beyond_float_range_passes_unchecked_and_says_so(
     assert not floor.passed and not floor.warning and "below the minimum" in floor.reason
 
 
+@pytest.mark.parametrize(
+    ("rule", "base", "head", "amount"),
+    [
+        ({"max_drop": 0.01}, 1.7e308, -1.7e308, "3.4e+308 (1.7e+308 → -1.7e+308), more than max_drop 0.01"),
+        ({"max_drop_pct": 5}, 1.7e308, -1.7e308, "200.0% (1.7e+308 → -1.7e+308), more than max_drop_pct 5%"),
+        ({"max_drop_pct": 5}, 5e-324, -1.0, "2.02402e+325% (4.94066e-324 → -1), more than max_drop_pct 5%"),
+    ],
+)
+def test_a_drop_too_large_for_a_float_is_measured_exactly(
+    rule: dict[str, float], base: float, head: float, amount: str
+) -> None:
+    """Finite values whose difference (or its share of a base near 0) overflows: never `by inf`."""
+    r = one({"metric": "roc_auc", **rule}, diffed("roc_auc", base, head))
+    assert not r.passed and r.reason == f"roc_auc fell by {amount}"
+    r = one({"metric": "loss", **rule}, diffed("loss", -base, -head))  # lower is better
+    assert not r.passed and r.reason.startswith(f"loss rose by {amount.split(' ')[0]} ")
+
+
 def test_finite_values_give_no_warning() -> None:
     results = evaluate(
         config({"metric": "acc", "min": 0.5, "max": 1, "max_drop": 0.1, "max_drop_pct": 50}),

@@ -288,7 +288,7 @@ def _check(
             True, f"{metric} did not get worse ({format_number(base)} → {shown}, {direction} is better)"
         )
     if rule.name == "max_drop":
-        amount = format_number(worse_by)
+        amount = format_number(worse_by) if math.isfinite(worse_by) else _exact_drop(base, head, direction)
         if _le(worse_by, t):
             return result(True, f"{metric} {verb} by {amount}, within max_drop {format_number(t)}")
         return result(
@@ -302,7 +302,11 @@ def _check(
     pct = worse_by / abs(base) * 100
     from toolkit.metrics import format_percent
 
-    amount = format_percent(pct / 100, sign=False)  # one percent format everywhere
+    amount = (
+        format_percent(pct / 100, sign=False)  # one percent format everywhere
+        if math.isfinite(pct)
+        else _exact_drop(base, head, direction, percent=True)
+    )
     if _le(pct, t):
         return result(True, f"{metric} {verb} by {amount}, within max_drop_pct {format_number(t)}%")
     return result(
@@ -310,3 +314,19 @@ def _check(
         f"{metric} {verb} by {amount} ({format_number(base)} → {shown}), "
         f"more than max_drop_pct {format_number(t)}%",
     )
+
+
+def _exact_drop(base: float, head: float, direction: Direction, *, percent: bool = False) -> str:
+    """The drop (or its percentage of |base|) where float arithmetic overflows, from values near
+    1.8e308 or a base near 0, computed exactly for the message: `3.4e+308`, `200.0%`, never `inf`."""
+    from fractions import Fraction
+
+    from toolkit.metrics import format_percent
+
+    worse = Fraction(base) - Fraction(head) if direction == "higher" else Fraction(head) - Fraction(base)
+    if percent:
+        worse = worse / abs(Fraction(base))
+    try:
+        return format_percent(float(worse), sign=False) if percent else format_number(float(worse))
+    except OverflowError:  # beyond float range as well
+        return format_number(int(worse * 100 if percent else worse)) + ("%" if percent else "")
