@@ -270,3 +270,22 @@ def test_a_difference_longer_than_python_prints_is_infinite() -> None:
     (e,) = metrics.diff_file("m.json", {"m": top}, {"m": 1})
     assert e.diff == 1 - top and e.rel == -1.0  # 4,300 digits: printed exactly, as DVC does
     assert json.loads(json.dumps(e.to_json()))["diff"] == 1 - top
+
+
+def test_exponent_form_rounds_as_decimal_does_on_every_length() -> None:
+    """The leading digits are cut from long integers (fast); the rounding is still exact: ties to
+    even, a tie broken by a non-zero digit far behind it."""
+    import random
+
+    def exact(value: int) -> str:
+        mantissa, _, exponent = f"{Decimal(value):+.5e}".partition("e")
+        return f"{mantissa.rstrip('0').rstrip('.')}e{exponent}"
+
+    rng = random.Random(7)
+    values = [10**k + d for k in (21, 80, 308, 309, 400, 4299) for d in (-1, 0, 1)]
+    values += [int(lead + "0" * 400) for lead in ("1234565", "1234575", "9999995", "9999994")]
+    values += [int("1234565" + "0" * 399 + "1"), int("9999994" + "9" * 300)]
+    values += [rng.randrange(10**20, 10 ** rng.randint(21, 4299)) for _ in range(200)]
+    for value in values:
+        for signed in (value, -value):
+            assert metrics.format_int(signed, sign=True) == exact(signed), signed
