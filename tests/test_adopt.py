@@ -601,3 +601,19 @@ def test_the_printed_commit_works_without_a_git_identity(
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert git(dvclive, "status", "--porcelain") == ""
+
+
+def test_a_metric_beyond_float_range_gets_no_gate_suggestion(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.diff_repos import dvc
+    from tests.gitrepo import commit_all
+
+    files = {"dvc.yaml": "metrics:\n  - eval/metrics.json\n"}
+    files["eval/metrics.json"] = json.dumps({"roc_auc": 10**400, "accuracy": 0.9})
+    repo = make_repo(tmp_path / "app", files)
+    dvc(repo, "init", "-q")
+    commit_all(repo, "dvc init")
+    code, out = _run(repo, monkeypatch, "init", "--dry-run", "--toolkit-requirement", SPEC)
+    assert code == 0, out
+    assert "create toolkit.yaml: 1 gate suggestions, commented out" in out

@@ -166,6 +166,7 @@ def test_drift_and_monitor_sections(tmp_path: Path) -> None:
         ("drift:\n  columns:\n    a: {test: psi}\n", "test must be one of ks, chisquare, z"),
         ("drift:\n  columns:\n    a: {type: categorical, test: ks}\n", "needs numbers"),
         ("drift:\n  columns:\n    a: {threshold: -1}\n", "threshold must be a positive number"),
+        ("drift:\n  columns:\n    a: {threshold: 1" + "0" * 400 + "}\n", "threshold must be a positive"),
         ("monitor:\n  threshold: 2\n", "monitor.threshold"),
         ("monitor:\n  retrain: yes please\n", "monitor.retrain"),
         ("monitor:\n  model: ''\n", "monitor.model"),

@@ -136,6 +136,34 @@ def test_an_integer_beyond_pythons_digit_limit_is_named_by_its_length(
 
 
 @pytest.mark.parametrize(
+    ("path", "text", "digits"),
+    [
+        ("m.yaml", "a: 0x" + "f" * 4000 + "\n", "4,817"),  # 16**4000: 4,817 decimal digits
+        ("m.yaml", "a: {b: [-0o" + "7" * 6000 + "]}\n", "5,419"),  # the full parser
+        ("params.yml", "a: 1\nb: 0b" + "1" * 15000 + "\n", "4,516"),
+        ("m.toml", "a = 0x" + "f" * 4000 + "\n", "4,817"),
+        ("m.toml", "[t]\nx = [1, 0o" + "7" * 6000 + "]\n", "5,419"),  # TOML: no sign
+    ],
+)
+def test_hex_octal_and_binary_integers_beyond_the_digit_limit_are_refused(
+    path: str, text: str, digits: str
+) -> None:
+    """Python reads them without a limit, but could never print them (JSON output, a table)."""
+    with pytest.raises(MetricsFileError) as caught:
+        formats.parse(path, text.encode(), "main")
+    assert f"{path} at main holds an integer of {digits} digits (Python reads no more than 4,300" in (
+        caught.value.message
+    )
+
+
+@pytest.mark.parametrize("path", ["m.yaml", "m.toml"])
+def test_hex_integers_up_to_the_digit_limit_are_read(path: str) -> None:
+    sep = ": " if path.endswith(".yaml") else " = "
+    value = formats.parse(path, f"a{sep}0x{'f' * 3500}\n".encode(), "main")["a"]
+    assert value == 16**3500 - 1 and len(str(value)) == 4215
+
+
+@pytest.mark.parametrize(
     ("text", "needle"),
     [
         ("when: 2021-13-45\n", "ValueError: month must be in 1..12"),  # a date that does not exist

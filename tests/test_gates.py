@@ -173,6 +173,69 @@ def test_drop_against_a_non_finite_base_passes_unchecked_and_says_so(
     assert not floor.passed and not floor.warning and "below the minimum" in floor.reason
 
 
+# Integers beyond float range (a float holds up to about 1.8e308; a metrics file may hold an
+# integer of 4,300 digits): no finite number, as NaN and infinities are not.
+BEYOND = {10**400: "1e+400", -(10**400): "-1e+400", 2**1024 - 2**970: "1.79769e+308"}
+
+
+def diffed(key: str, base: Any, head: Any) -> Comparison:
+    """A comparison of one metric as the diff engine builds it."""
+    from tests.report_fixtures import BASE, HEAD, METRICS
+    from toolkit.metrics import diff_file
+
+    old = {} if base is None else {key: base}
+    entries = diff_file(METRICS, old, {key: head}, direction_for=Config().direction_for)
+    return Comparison(BASE, HEAD, entries, [], [], [])
+
+
+@pytest.mark.parametrize("head", list(BEYOND), ids=list(BEYOND.values()))
+@pytest.mark.parametrize("base", [0.9, 7, None, math.nan, 10**400])
+@pytest.mark.parametrize("rule", ALL_RULES)
+@pytest.mark.parametrize("key", ["roc_auc", "loss"])
+def test_an_integer_beyond_float_range_at_the_head_fails_every_rule(
+    key: str, rule: dict[str, float], base: Any, head: int
+) -> None:
+    r = one({"metric": key, **rule}, diffed(key, base, head))
+    assert not r.passed and not r.warning
+    assert r.reason == (
+        f"{key} is {BEYOND[head]} (beyond float range) at the head: a diverged or broken run "
+        f"cannot pass `{r.rule}`"
+    )
+
+
+@pytest.mark.parametrize("base", list(BEYOND), ids=list(BEYOND.values()))
+@pytest.mark.parametrize("rule", [{"max_drop": 0.01}, {"max_drop_pct": 5}])
+def test_drop_against_a_base_beyond_float_range_passes_unchecked_and_says_so(
+    rule: dict[str, float], base: int
+) -> None:
+    r = one({"metric": "roc_auc", **rule}, diffed("roc_auc", base, 0.8))
+    assert r.passed and r.warning
+    assert r.reason == (
+        f"roc_auc is {BEYOND[base]} (beyond float range) at the base, so `{r.rule}` cannot be "
+        "computed against it; it passes unchecked (the head is 0.8)"
+    )
+    floor = one({"metric": "roc_auc", "min": 0.9}, diffed("roc_auc", base, 0.8))
+    assert not floor.passed and not floor.warning and "below the minimum" in floor.reason
+
+
+@pytest.mark.parametrize(
+    ("rule", "base", "head", "amount"),
+    [
+        ({"max_drop": 0.01}, 1.7e308, -1.7e308, "3.4e+308 (1.7e+308 → -1.7e+308), more than max_drop 0.01"),
+        ({"max_drop_pct": 5}, 1.7e308, -1.7e308, "200.0% (1.7e+308 → -1.7e+308), more than max_drop_pct 5%"),
+        ({"max_drop_pct": 5}, 5e-324, -1.0, "2.02402e+325% (4.94066e-324 → -1), more than max_drop_pct 5%"),
+    ],
+)
+def test_a_drop_too_large_for_a_float_is_measured_exactly(
+    rule: dict[str, float], base: float, head: float, amount: str
+) -> None:
+    """Finite values whose difference (or its share of a base near 0) overflows: never `by inf`."""
+    r = one({"metric": "roc_auc", **rule}, diffed("roc_auc", base, head))
+    assert not r.passed and r.reason == f"roc_auc fell by {amount}"
+    r = one({"metric": "loss", **rule}, diffed("loss", -base, -head))  # lower is better
+    assert not r.passed and r.reason.startswith(f"loss rose by {amount.split(' ')[0]} ")
+
+
 def test_finite_values_give_no_warning() -> None:
     results = evaluate(
         config({"metric": "acc", "min": 0.5, "max": 1, "max_drop": 0.1, "max_drop_pct": 50}),
@@ -247,6 +310,8 @@ def test_unknown_metric_without_near_matches_points_to_diff() -> None:
         ({"metric": "acc", "min": "high"}, "must be a number"),
         ({"metric": "acc", "min": True}, "must be a number"),
         ({"metric": "acc", "max": math.nan}, "must be a number"),
+        ({"metric": "acc", "max": 10**400}, "must be a number, not 1e+400 (beyond float range); "),
+        ({"metric": "acc", "max_drop": -(10**300)}, "must be 0 or more, not -1e+300;"),
         ({"metric": "acc", "max_drop": -1}, "must be 0 or more"),
         ({"metric": "acc"}, "has no rule"),
         ({"min": 0.5}, "needs `metric: NAME`"),

@@ -312,3 +312,84 @@ def test_workspace_head_is_named_by_its_branch_and_cannot_break_the_block() -> N
     assert title.count('"') == 2 and "evil'" in title and "aaaaaaa grey" in title
     assert [line for line in lines if line.startswith("```")] == ["```mermaid", "```"]
     assert "<b>" not in block and "%%{init}" not in block
+
+
+# --- numbers no plain decimal can hold, and rows no axis can show --------------------------------
+
+BIG = 10**400  # 401 digits: JSON holds it, a float cannot
+FLOAT_MAX = 1.7976931348623157e308
+
+
+@pytest.mark.parametrize(
+    ("scale", "unit"),
+    [(1.7e308, "1e+308"), (-FLOAT_MAX, "1e+308"), (3e15, "1e+15"), (2e-320, "1e-320"), (2.5e-300, "1e-300")],
+)
+def test_extreme_finite_values_are_drawn_in_units_of_a_power_of_ten(scale: float, unit: str) -> None:
+    """A 100-point curve of values near 1.8e308 (or 1e-320, below the normal floats): short plain
+    decimals, the unit in the axis title (Mermaid's lexer reads no exponents), a bounded size."""
+    rows = [{"epoch": i, "score": scale * (i / 99)} for i in range(100)]
+    md, series = one_chart(PlotData(CURVE, rows, rows[:50]))
+    assert f'y-axis "Score (×{unit})"' in md
+    assert len(md) < 1200, len(md)  # not 21 x 2 numbers of 309 digits
+    assert max(len(v) for v in re.findall(r"[-\d.]+", md.split("y-axis")[1])) <= 6
+    top = max(abs(v) for s in series for v in s)
+    assert 1 <= top < 10  # the values in that unit
+    # The curves are the data, not zeros: head (half the rows) ends where base is halfway.
+    assert series[1][-1] == pytest.approx(series[0][len(series[0]) // 2], rel=0.1)
+
+
+def test_extreme_x_values_are_drawn_in_units_of_a_power_of_ten() -> None:
+    rows = [{"epoch": i * 1.7e306, "score": i / 100} for i in range(100)]
+    md, series = one_chart(PlotData(CURVE, rows, rows))
+    assert 'x-axis "Epoch (×1e+308)" ["0", "0.1",' in md and 'y-axis "Score"' in md
+    assert len(md) < 1200 and series[0][-1] == 0.99
+    # The x ranges of base and head, where they differ, in exponent form under the chart.
+    md, _ = one_chart(PlotData(CURVE, rows, rows[:10]))
+    assert "x ranges differ (base 0–1.683e+308, head 0–1.53e+307)" in md
+
+
+@pytest.mark.parametrize("bad", [math.inf, -math.inf, math.nan, BIG, -BIG, "inf", "NaN"])
+def test_rows_no_axis_can_show_are_left_out_and_the_chart_says_why(bad: Any) -> None:
+    base = [{"epoch": i, "score": i / 10} for i in range(10)]
+    head = [*base[:5], {"epoch": 5, "score": bad}, {"epoch": 6, "score": bad}, *base[7:]]
+    head.append({"epoch": bad, "score": 0.5})
+    md, series = one_chart(PlotData(CURVE, base, head))
+    assert md.endswith(
+        "\n\n<sub>3 rows not drawn (head 3): `score` or `epoch` is infinite, not a number or beyond "
+        "float range there, which no axis can show.</sub>"
+    )
+    assert series[1][-1] == 0.9 and len(series) == 2
+    # Both sides, one field: said once, with the count of each side.
+    md, _ = one_chart(PlotData(CURVE, head[:8], head[:8]))
+    assert "4 rows not drawn (base 2, head 2): `score` is infinite" in md
+
+
+def test_a_curve_of_only_such_rows_is_a_note_that_says_why() -> None:
+    rows = [{"epoch": 1, "score": BIG}, {"epoch": 2, "score": math.inf}]
+    (rendered,) = render_plot(PlotData(CURVE, rows, None), BASE, HEAD)
+    assert rendered.kind == "note"
+    assert rendered.markdown.startswith("No finite `score` values in `eval/curve.json` to draw.")
+    assert "2 rows not drawn (base 2): `score` is infinite" in rendered.markdown
+
+
+def test_bars_leave_out_values_no_axis_can_show() -> None:
+    d = PlotDef("imp", "imp.json", x="feature", y=("weight",), template="bar")
+    base = [{"feature": f, "weight": w} for f, w in (("a", 1.5e308), ("b", BIG), ("c", 2e307))]
+    head = [{"feature": f, "weight": w} for f, w in (("a", math.inf), ("c", 1e308), ("d", -BIG))]
+    md, series = one_chart(PlotData(d, base, head))
+    assert 'x-axis "feature" ["a", "c"]' in md  # b and d have no finite value on either side
+    assert 'y-axis "weight (×1e+308)"' in md and series == [[1.5, 0.2], [0, 1]]
+    assert "3 rows not drawn (base 1, head 2): `weight` is infinite" in md
+    assert len(md) < 800
+
+
+def test_a_csv_plot_with_such_numbers_is_drawn() -> None:
+    from toolkit.formats import parse_rows
+
+    lines = ["step,loss", *(f"{i},{1.6e308 / 10 * i!r}" for i in range(11)), "11,inf", "12,nan", f"13,{BIG}"]
+    rows = parse_rows("loss.csv", "\n".join(lines).encode(), "main")
+    assert rows[-1]["loss"] == BIG
+    d = PlotDef("loss.csv", "loss.csv", x="step", y=("loss",))
+    md, series = one_chart(PlotData(d, rows, rows))
+    assert 'y-axis "loss (×1e+308)"' in md and max(series[0]) == 1.6
+    assert "6 rows not drawn (base 3, head 3): `loss` is infinite" in md

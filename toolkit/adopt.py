@@ -13,7 +13,6 @@ one more function in `plan()`.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from collections.abc import Mapping
@@ -248,6 +247,7 @@ def _workflows(p: Plan, spec: str, requirements: Path) -> list[Change]:
 
 def _toolkit_yaml(p: Plan) -> list[Change]:
     from toolkit import compare, config
+    from toolkit.metrics import is_finite_number
 
     try:
         found = compare.workspace_metrics(p.dvc_root)
@@ -257,7 +257,7 @@ def _toolkit_yaml(p: Plan) -> list[Change]:
     ranked: list[tuple[int, str, str, Any]] = []
     for path, values in found.items():
         for key, value in values.items():
-            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            if not is_finite_number(value):  # NaN, inf, an integer beyond float range: no gate
                 continue
             if config.is_known_metric(key):  # `step`, `test_rows`: no gate to suggest
                 ranked.append((0, path, key, value))

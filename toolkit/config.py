@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     import yaml
 
 from toolkit.errors import ConfigError
+from toolkit.metrics import is_finite_number
 from toolkit.results import Direction
 
 FILENAME = "toolkit.yaml"
@@ -438,9 +439,7 @@ def _column_drift(path: Path, line: int | None, name: str, spec: Any) -> ColumnD
     if test in ("ks", "wasserstein") and kind == "categorical":
         raise _fail(path, line, f"{where}: the {test} test needs numbers; use chisquare, z or jensenshannon.")
     threshold = spec.get("threshold")
-    if threshold is not None and (
-        isinstance(threshold, bool) or not isinstance(threshold, int | float) or threshold <= 0
-    ):
+    if threshold is not None and (not is_finite_number(threshold) or threshold <= 0):
         raise _fail(path, line, f"{where}: threshold must be a positive number.")
     ignore = spec.get("ignore", False)
     if not isinstance(ignore, bool):

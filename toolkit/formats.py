@@ -9,6 +9,7 @@ ruamel. yaml and tomllib are imported only when such a file is read.
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 from typing import Any
@@ -59,6 +60,28 @@ def _decimal(digits: str) -> int:
     if count > _int_digit_limit():
         raise _HugeInteger(count)
     return int(digits)
+
+
+def _printable(value: int) -> int:
+    """`value`, unless its decimal form is longer than Python's limit: hexadecimal, octal and binary
+    integers are read without one, but such a number could then never be printed."""
+    limit = _int_digit_limit()
+    if value.bit_length() > 3 * limit and abs(value) >= 10**limit:
+        raise _HugeInteger(math.floor(math.log10(abs(value))) + 1)
+    return value
+
+
+def _check_integers(value: Any) -> None:
+    """Every integer in a parsed document printable (see `_printable`), checked without recursion."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, int):
+            _printable(node)
 
 
 _DIGIT_RUN = re.compile(r"[0-9][0-9_]*")
@@ -153,7 +176,10 @@ def parse_toml(text: str, path: str, where: str) -> Any:
     import tomllib
 
     try:
-        return check_depth(tomllib.loads(text), path, where)
+        value = check_depth(tomllib.loads(text), path, where)
+        if _RADIX.search(text):  # hexadecimal, octal or binary integers, read without a digit limit
+            _check_integers(value)
+        return value
     except tomllib.TOMLDecodeError as exc:
         raise MetricsFileError(
             f"{path} at {where} is not valid TOML ({exc}); fix the file or the commit that wrote it."
@@ -162,6 +188,9 @@ def parse_toml(text: str, path: str, where: str) -> Any:
         raise _bad(path, where, f"nests deeper than {MAX_DEPTH} levels") from None
     except ValueError as exc:  # tomllib converts integers itself: one beyond Python's limit
         raise _bad(path, where, _refused(exc, text)) from None
+
+
+_RADIX = re.compile(r"0[xob]")
 
 
 # YAML 1.2 core-schema scalars as ruamel.yaml (DVC's parser) resolves them: no yes/no/on/off
@@ -187,11 +216,11 @@ def _to_int(text: str) -> int | None:
     if not digits:
         return None
     if digits.startswith("0b"):
-        return sign * int(digits[2:], 2)
+        return sign * _printable(int(digits[2:], 2))
     if digits.startswith("0x"):
-        return sign * int(digits[2:], 16)
+        return sign * _printable(int(digits[2:], 16))
     if digits.startswith("0o"):
-        return sign * int(digits[2:], 8)
+        return sign * _printable(int(digits[2:], 8))
     return sign * _decimal(digits)
 
 

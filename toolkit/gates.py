@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from toolkit.config import Config, GateSpec
 from toolkit.errors import ConfigError, GateError
-from toolkit.metrics import format_number, is_finite_number, non_finite_text
+from toolkit.metrics import format_number, is_finite_number, is_number, non_finite_text
 from toolkit.results import Comparison, Direction, Entry, GateResult
 
 RULES = ("min", "max", "max_drop", "max_drop_pct")
@@ -110,14 +110,15 @@ def _parse(config: Config, gate: GateSpec) -> tuple[str, list[_Rule], Direction 
         if name not in spec:
             continue
         raw = spec[name]
-        if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+        if not is_finite_number(raw):
+            shown = non_finite_text(raw) if is_number(raw) else repr(raw)
             raise ConfigError(
-                f"{where}: `{name}` of the gate on `{metric}` must be a number, not {raw!r}; "
+                f"{where}: `{name}` of the gate on `{metric}` must be a number, not {shown}; "
                 f"for example `{name}: 0.01`."
             )
         if name in ("max_drop", "max_drop_pct") and raw < 0:
             raise ConfigError(
-                f"{where}: `{name}` of the gate on `{metric}` must be 0 or more, not {raw}; "
+                f"{where}: `{name}` of the gate on `{metric}` must be 0 or more, not {format_number(raw)}; "
                 "it is how far the metric may get worse."
             )
         rules.append(_Rule(name, float(raw)))
@@ -242,7 +243,7 @@ def _check(
             ) or next((p for p in comparison.problems if p.path == path), None)
             why = f": {problem.message}" if problem else ""
             return result(False, f"{metric} is missing at head, so `{rule.text}` cannot pass{why}")
-        if isinstance(head_raw, float):  # NaN or infinite: what a diverged run writes
+        if is_number(head_raw):  # NaN, infinite or beyond float range: what a diverged run writes
             return result(
                 False,
                 f"{metric} is {non_finite_text(head_raw)} at the head: a diverged or broken run "
@@ -262,7 +263,7 @@ def _check(
             return result(True, f"{metric} is {shown}, at most the maximum {format_number(t)}")
         return result(False, f"{metric} is {shown}, above the maximum {format_number(t)}")
 
-    if isinstance(base_raw, float) and not is_finite_number(base_raw):
+    if is_number(base_raw) and not is_finite_number(base_raw):
         # A broken base: nothing to measure a drop against, and the head fixing it must not fail.
         return result(
             True,
@@ -287,7 +288,7 @@ def _check(
             True, f"{metric} did not get worse ({format_number(base)} → {shown}, {direction} is better)"
         )
     if rule.name == "max_drop":
-        amount = format_number(worse_by)
+        amount = format_number(worse_by) if math.isfinite(worse_by) else _exact_drop(base, head, direction)
         if _le(worse_by, t):
             return result(True, f"{metric} {verb} by {amount}, within max_drop {format_number(t)}")
         return result(
@@ -301,7 +302,11 @@ def _check(
     pct = worse_by / abs(base) * 100
     from toolkit.metrics import format_percent
 
-    amount = format_percent(pct / 100, sign=False)  # one percent format everywhere
+    amount = (
+        format_percent(pct / 100, sign=False)  # one percent format everywhere
+        if math.isfinite(pct)
+        else _exact_drop(base, head, direction, percent=True)
+    )
     if _le(pct, t):
         return result(True, f"{metric} {verb} by {amount}, within max_drop_pct {format_number(t)}%")
     return result(
@@ -309,3 +314,19 @@ def _check(
         f"{metric} {verb} by {amount} ({format_number(base)} → {shown}), "
         f"more than max_drop_pct {format_number(t)}%",
     )
+
+
+def _exact_drop(base: float, head: float, direction: Direction, *, percent: bool = False) -> str:
+    """The drop (or its percentage of |base|) where float arithmetic overflows, from values near
+    1.8e308 or a base near 0, computed exactly for the message: `3.4e+308`, `200.0%`, never `inf`."""
+    from fractions import Fraction
+
+    from toolkit.metrics import format_percent
+
+    worse = Fraction(base) - Fraction(head) if direction == "higher" else Fraction(head) - Fraction(base)
+    if percent:
+        worse = worse / abs(Fraction(base))
+    try:
+        return format_percent(float(worse), sign=False) if percent else format_number(float(worse))
+    except OverflowError:  # beyond float range as well
+        return format_number(int(worse * 100 if percent else worse)) + ("%" if percent else "")

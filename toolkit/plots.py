@@ -1,11 +1,9 @@
 """Plot rows -> Markdown: Mermaid `xychart-beta` charts for curves and bar series, tables for
 confusion matrices, names for images. No image hosting and no Node toolchain.
 
-GitHub draws a Mermaid block that fails to parse as a "Syntax error" bomb, so everything written
-into a chart is constrained here: numbers are plain decimals (`[+-]?digits[.digits]`, the only
-form Mermaid's lexer accepts: no NaN, Infinity or exponents), labels are always quoted and can
-neither close their quotes nor the code fence, and both axes always carry a title (older Mermaid
-releases, which GitHub may still run, require one).
+The chart text (numbers Mermaid's lexer accepts, quoted labels, power-of-ten units) is written by
+`toolkit.mermaid`. Rows whose value is NaN, infinite or an integer beyond float range cannot be
+placed on an axis: they are left out, and a line under the chart says so.
 """
 
 from __future__ import annotations
@@ -14,19 +12,18 @@ import math
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
-from itertools import pairwise
 from typing import Any, Literal
 
 from toolkit.markdown import code, escape
+from toolkit.mermaid import PALETTE_LINE as PALETTE_LINE
+from toolkit.mermaid import POINTS, axis_title, exponent_for, mermaid_label, nice_grid, shift, xychart
+from toolkit.mermaid import mermaid_number as mermaid_number
+from toolkit.metrics import format_number, is_finite_number
 from toolkit.results import PlotData, PlotDef, Problem, Revision
 
-PALETTE_LINE = '%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "#9e9e9e, #d62728"}}}}%%'
-POINTS = 20  # resampled points per chart: readable, and a small block
 MAX_CATEGORIES = 20  # bar series / confusion classes shown
 _CONFUSION_TEMPLATES = frozenset({"confusion", "confusion_normalized"})
 _SCATTER_TEMPLATES = frozenset({"scatter", "scatter_jitter"})
-_LABEL_MAX = 60
 
 Kind = Literal["chart", "table", "image", "note"]
 
@@ -171,6 +168,8 @@ def to_float(value: Any) -> float | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):
+        if not is_finite_number(value):  # NaN, infinite, or an integer beyond float range
+            return None
         f = float(value)
     elif isinstance(value, str):
         try:
@@ -190,80 +189,55 @@ def _is_numeric_column(rows: Sequence[dict[str, Any]], field: str | None) -> boo
 
 
 def _non_finite(value: Any) -> bool:
-    """NaN/Infinity as JSON or CSV gives them (scikit-learn's first ROC threshold is inf)."""
-    if isinstance(value, float):
-        return not math.isfinite(value)
+    """NaN/Infinity as JSON or CSV gives them (scikit-learn's first ROC threshold is inf), or an
+    integer beyond float range."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return not is_finite_number(value)
     if isinstance(value, str):
         return value.strip().lower() in {"nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"}
     return False
 
 
-# --- number and label formatting ---------------------------------------------------------------
-
-
-def fixed(value: float, decimals: int) -> str:
-    """`value` as a plain decimal with at most `decimals` decimals (never an exponent)."""
-    if not math.isfinite(value):
-        raise ValueError(f"not a finite number: {value!r}")
-    text = f"{value:.{max(0, decimals)}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "", "+0") else text
-
-
-def decimals_for(span: float) -> int:
-    """Decimals that resolve about a thousandth of `span` (0 to 12)."""
-    if not math.isfinite(span) or span <= 0:
-        return 4
-    return max(0, min(12, 3 - math.floor(math.log10(span))))
-
-
-def mermaid_number(value: float, sig: int = 4) -> str:
-    """A plain decimal Mermaid's lexer accepts: `-0.0123`, `12`, never `1e-05`, `nan` or `inf`."""
-    if not math.isfinite(value):
-        raise ValueError(f"not a finite number: {value!r}")
-    if value == 0:
-        return "0"
-    return fixed(value, min(12, sig - 1 - math.floor(math.log10(abs(value)))))
-
-
-def mermaid_label(text: object, max_len: int = _LABEL_MAX) -> str:
-    """A quoted Mermaid string that cannot end itself, a line, the code fence or a directive."""
-    s = str(text)
-    for bad, good in (
-        ("\r\n", " "),
-        ("\n", " "),
-        ("\r", " "),
-        ('"', "'"),
-        ("`", "'"),
-        ("<", "‹"),
-        (">", "›"),
-        ("#", "♯"),
-        (";", ","),
-    ):
-        s = s.replace(bad, good)
-    while "%%" in s:  # `%%` starts a comment or a directive anywhere in a Mermaid block
-        s = s.replace("%%", "%")
-    s = "".join(c if c.isprintable() else " " for c in s).strip()
-    if len(s) > max_len:
-        s = s[: max_len - 1] + "…"
-    return f'"{s or "-"}"'
-
-
 # --- curves ------------------------------------------------------------------------------------
 
 
-def _points(rows: Sequence[dict[str, Any]], x_field: str | None, y_field: str) -> list[tuple[float, float]]:
+def _points(
+    rows: Sequence[dict[str, Any]], x_field: str | None, y_field: str
+) -> tuple[list[tuple[float, float]], list[str]]:
+    """The finite (x, y) points sorted by x, and for each row left out because its x or y is not
+    finite, that field."""
     pts = []
+    left_out = []
     for i, row in enumerate(rows):
         if not isinstance(row, dict):
             continue
-        x = float(i) if x_field is None else to_float(row.get(x_field))
-        y = to_float(row.get(y_field))
+        raw_x = i if x_field is None else row.get(x_field)
+        raw_y = row.get(y_field)
+        x, y = to_float(raw_x), to_float(raw_y)
         if x is not None and y is not None:
             pts.append((x, y))
+        elif _non_finite(raw_y):
+            left_out.append(y_field)
+        elif x_field is not None and _non_finite(raw_x):
+            left_out.append(x_field)
     pts.sort(key=lambda p: p[0])  # stable: ties keep file order (ROC steps stay in order)
-    return pts
+    return pts, left_out
+
+
+def left_out_note(left_out: Sequence[Sequence[str]]) -> str:
+    """The line under a chart that says which rows of base and head it leaves out and why ("" when
+    none); `left_out` holds, per side, the field that is not finite in each row left out."""
+    total = sum(len(fields) for fields in left_out)
+    if not total:
+        return ""
+    counts = zip(("base", "head"), (len(fields) for fields in left_out), strict=True)
+    sides = ", ".join(f"{side} {n}" for side, n in counts if n)
+    names = " or ".join(md_name(f) for f in dict.fromkeys(f for fields in left_out for f in fields))
+    rows = "row" if total == 1 else "rows"
+    return (
+        f"\n\n<sub>{total} {rows} not drawn ({sides}): {names} is infinite, not a number or beyond float "
+        "range there, which no axis can show.</sub>"
+    )
 
 
 def interpolate(points: Sequence[tuple[float, float]], x: float) -> float:
@@ -278,46 +252,6 @@ def interpolate(points: Sequence[tuple[float, float]], x: float) -> float:
     if x1 == x0:
         return y1
     return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
-
-
-def nice_grid(lo: float, hi: float, points: int = POINTS) -> list[str]:
-    """About `points` round x values covering lo..hi, as exact decimal labels ("0", "0.05", ...).
-
-    Steps are 1, 2, 2.5 or 5 times a power of ten, so labels stay short enough to sit side by side
-    under the chart (Mermaid draws every category label and never thins them out).
-    """
-    span = hi - lo
-    if not math.isfinite(span) or span <= max(abs(lo), abs(hi)) * 1e-12:
-        return [_decimal_text(Decimal(repr(lo)))] if math.isfinite(lo) else ["0"]
-    best: tuple[float, list[str]] | None = None
-    top = math.floor(math.log10(span))
-    for exponent in range(top - 3, top + 1):
-        for mantissa in ("1", "2", "2.5", "5"):
-            step = Decimal(mantissa).scaleb(exponent)
-            first = math.floor(Decimal(repr(lo)) / step)
-            last = math.ceil(Decimal(repr(hi)) / step)
-            count = last - first + 1
-            if count < 2 or count > points + 5:
-                continue
-            labels = [_decimal_text(step * k) for k in range(first, last + 1)]
-            # Each label is centred on its own slice of the ~600 px plot (about 82 characters of
-            # 14 px digits): two neighbours must fit in two slices, or they overlap.
-            widest_pair = max(len(a) + len(b) for a, b in pairwise(labels))
-            fits = widest_pair / 2 * count <= 82
-            score = abs(count - points - 1) + (0 if fits else 1000)
-            if best is None or score < best[0]:
-                best = (score, labels)
-    if best is None:  # pragma: no cover - a 1-2-2.5-5 step always lands near `points`
-        return [_decimal_text(Decimal(repr(lo))), _decimal_text(Decimal(repr(hi)))]
-    return best[1]
-
-
-def _decimal_text(value: Decimal) -> str:
-    """A Decimal as plain text: no exponent, no trailing zeros, no "-0"."""
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
 
 
 def chart(
@@ -362,39 +296,6 @@ def _side_name(rev: Revision) -> str:
     return mermaid_label(rev.name, 30)[1:-1]
 
 
-def _block(
-    title: str,
-    x_axis: str,
-    y_label: str,
-    series: list[list[float]],
-    y_range: tuple[float, float],
-    *,
-    pinned: bool = False,
-) -> str:
-    """The xychart-beta block; `pinned`: the y axis spans y_range whatever the data."""
-    lo, hi = y_range
-    # About a hundredth of the range: finer than a chart this size can show.
-    decimals = max(0, decimals_for(hi - lo) - 1) if hi > lo else decimals_for(abs(lo))
-    texts = [[fixed(v, decimals) for v in values] for values in series]
-    y_axis = f"y-axis {mermaid_label(y_label)}"
-    if pinned:
-        y_axis += f" {mermaid_number(lo)} --> {mermaid_number(hi)}"
-    elif len({t for values in texts for t in values}) == 1:  # a flat line: give it a range
-        pad = abs(lo) or 1.0
-        y_axis += f" {mermaid_number(lo - pad)} --> {mermaid_number(hi + pad)}"
-    lines = [
-        "```mermaid",
-        PALETTE_LINE,
-        "xychart-beta",
-        f"    title {mermaid_label(title, 120)}",
-        f"    {x_axis}",
-        f"    {y_axis}",
-    ]
-    lines += [f"    line [{', '.join(values)}]" for values in texts]
-    lines.append("```")
-    return "\n".join(lines)
-
-
 def _curve_chart(
     d: PlotDef,
     rows_base: list[dict[str, Any]] | None,
@@ -407,35 +308,39 @@ def _curve_chart(
     points: int,
     why: tuple[str | None, str | None],
 ) -> str:
-    sides = [_points(rows, x_field, y_field) if rows is not None else [] for rows in (rows_base, rows_head)]
+    found = [_points(rows, x_field, y_field) if rows else ([], []) for rows in (rows_base, rows_head)]
+    sides = [pts for pts, _ in found]
+    left_out = left_out_note([fields for _, fields in found])
     present = [bool(s) for s in sides]
     if not any(present):
-        return f"No finite {md_name(y_field)} values in {md_name(d.path)} to draw."
-    all_x = [p[0] for s in sides for p in s]
+        return f"No finite {md_name(y_field)} values in {md_name(d.path)} to draw." + left_out
     unit = _unit_square(d, x_field, y_field, sides)  # ROC, precision-recall: both axes 0 to 1
+    x_exp = 0 if unit else exponent_for([p[0] for s in sides for p in s])
+    y_exp = 0 if unit else exponent_for([p[1] for s in sides for p in s])
+    ranges = [(s[0][0], s[-1][0]) if s else (0.0, 0.0) for s in sides]
+    if x_exp or y_exp:  # very large or small numbers: draw them in units of a power of ten
+        sides = [[(shift(x, x_exp), shift(y, y_exp)) for x, y in s] for s in sides]
+    all_x = [p[0] for s in sides for p in s]
     # Category labels on round x values rather than a numeric `lo --> hi` axis: Mermaid releases
     # place the points of a numeric axis in three different ways (some drop or squeeze points),
     # while every release puts one value on each category.
     labels = nice_grid(0.0, 1.0, points) if unit else nice_grid(min(all_x), max(all_x), points)
     grid = [float(label) for label in labels]
-    x_title = mermaid_label(d.x_label or x_field or "step")
+    x_title = axis_title(d.x_label or x_field or "step", x_exp)
     x_axis = f"x-axis {x_title} [{', '.join(mermaid_label(x) for x in labels)}]"
     y_label = d.y_label or y_field
     series = [[interpolate(s, x) for x in grid] for s in sides if s]
     values = [v for s in series for v in s]
     note = ""
-    if all(present):
-        ranges = [(s[0][0], s[-1][0]) for s in sides]
-        if ranges[0] != ranges[1]:
-            note = (
-                "\n\n<sub>x ranges differ (base "
-                f"{mermaid_number(ranges[0][0])}–{mermaid_number(ranges[0][1])}, head "
-                f"{mermaid_number(ranges[1][0])}–{mermaid_number(ranges[1][1])}); "
-                "each line is held flat beyond its own data.</sub>"
-            )
+    if all(present) and ranges[0] != ranges[1]:
+        shown = [format_number(v) for r in ranges for v in r]
+        note = (
+            f"\n\n<sub>x ranges differ (base {shown[0]}–{shown[1]}, head {shown[2]}–{shown[3]}); "
+            "each line is held flat beyond its own data.</sub>"
+        )
     legend = _legend(title, base, head, (present[0], present[1]), why)
     y_range = (0.0, 1.0) if unit else (min(values), max(values))
-    return _block(legend, x_axis, y_label, series, y_range, pinned=unit) + note
+    return xychart(legend, x_axis, y_label, series, y_range, pinned=unit, y_exponent=y_exp) + note + left_out
 
 
 #: Rates and probabilities between 0 and 1: a curve of two of them (ROC: fpr/tpr; precision-recall;
@@ -476,16 +381,19 @@ def _bar_chart(
         return (
             f"{md_name(d.path)}: neither {md_name(x_field)} nor {md_name(y_field)} holds numbers; not drawn."
         )
+    # A category is drawn when some side gives it a finite value; a row whose value is NaN,
+    # infinite or beyond float range is left out (and counted, for the note under the chart).
     categories: list[str] = []
     for r in rows:
         c = str(r.get(cat_field))
-        if c not in categories:
+        if c not in categories and to_float(r.get(val_field)) is not None:
             categories.append(c)
     dropped = max(0, len(categories) - MAX_CATEGORIES)
     categories = categories[:MAX_CATEGORIES]
     series = []
     present = []
-    for side in (rows_base, rows_head):
+    left_out: list[list[str]] = [[], []]
+    for i, side in enumerate((rows_base, rows_head)):
         if not side:
             present.append(False)
             continue
@@ -495,22 +403,28 @@ def _bar_chart(
                 v = to_float(r.get(val_field))
                 if v is not None:
                     values.setdefault(str(r.get(cat_field)), v)
+                elif _non_finite(r.get(val_field)):
+                    left_out[i].append(val_field)
         present.append(True)
         series.append([values.get(c, 0.0) for c in categories])
-    if not series:
-        return f"No data to draw in {md_name(d.path)}."
-    x_axis = f"x-axis {mermaid_label(d.x_label or cat_field)} [{', '.join(_category_labels(categories))}]"
+    note = left_out_note(left_out)
+    if not series or not categories:
+        return f"No data to draw in {md_name(d.path)}." + note
+    x_axis = f"x-axis {axis_title(d.x_label or cat_field)} [{', '.join(_category_labels(categories))}]"
+    y_exp = exponent_for([v for s in series for v in s])
+    series = [[shift(v, y_exp) for v in s] for s in series]
     flat = [v for s in series for v in s]
-    block = _block(
+    block = xychart(
         _legend(title, base, head, (present[0], present[1]), why),
         x_axis,
         d.y_label or val_field,
         series,
         (min(flat), max(flat)),
+        y_exponent=y_exp,
     )
     if dropped:
         block += f"\n\n<sub>{dropped} more categories not drawn.</sub>"
-    return block
+    return block + note
 
 
 def _category_labels(categories: Sequence[str]) -> list[str]:

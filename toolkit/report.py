@@ -21,6 +21,7 @@ from toolkit import marker
 from toolkit.config import ReportOptions
 from toolkit.errors import ToolkitError
 from toolkit.markdown import code, escape
+from toolkit.metrics import format_int
 from toolkit.plots import md_name
 from toolkit.results import Comparison, Entry, GateResult, ReproResult, Revision
 
@@ -82,7 +83,7 @@ def format_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
-        return str(value)
+        return format_int(value)
     if isinstance(value, float):
         return _float(value)
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
@@ -115,7 +116,7 @@ def format_change(entry: Entry) -> str:
         return "removed"
     if entry.diff is not None:
         if isinstance(entry.diff, int) and not isinstance(entry.diff, bool):
-            return f"{entry.diff:+d}" if entry.diff else "0"
+            return format_int(entry.diff, sign=True) if entry.diff else "0"
         return _float(float(entry.diff), sign=True)
     return "changed" if entry.status == "modified" else ""
 

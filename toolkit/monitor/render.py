@@ -6,9 +6,11 @@ and chart labels go through plots.py's Mermaid rules and palette (grey reference
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from toolkit.markdown import escape, table
+from toolkit.metrics import is_finite_number
 from toolkit.monitor.drift import ColumnResult, DatasetResult, Distribution
 from toolkit.monitor.production import Production
 from toolkit.monitor.stattests import TESTS
@@ -222,4 +224,8 @@ def _and(items: list[str]) -> str:
 
 
 def _num(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not is_finite_number(value) and isinstance(value, int):  # beyond float range: the float it rounds to
+        return math.inf if value > 0 else -math.inf
+    return float(value)
