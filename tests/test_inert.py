@@ -83,3 +83,277 @@ def test_paths_and_names_from_the_pr_cannot_forge_log_commands(tmp_path: Path) -
             assert "@octocat" not in prose and "https://evil" not in prose
             assert "\ufffd" in done.stdout  # the bidi and escape characters, replaced
             assert "octocat" in prose and "evil.example" in prose  # the gate's reason, inert
+
+
+# --- Markdown as GitHub renders it ------------------------------------------------------------
+#
+# The oracle: a CommonMark renderer (markdown-it-py, with GFM tables and strikethrough) and an
+# HTML5 parser (html.parser, whose character references follow HTML5: `&#64` without `;` is `@`).
+# Text outside <code>/<pre> is read as one run per block, so markup between `@` and a name, which
+# GitHub's sanitiser may unwrap, hides nothing. What would mention, reference or link is stricter
+# than github/html-pipeline's filters (any `@` before an ASCII letter or digit, whatever precedes
+# it): break more, never less.
+
+from collections.abc import Callable  # noqa: E402
+from html.parser import HTMLParser  # noqa: E402
+from urllib.parse import unquote  # noqa: E402
+
+from markdown_it import MarkdownIt  # noqa: E402
+
+from toolkit import inert  # noqa: E402
+
+_GFM = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+MENTION = re.compile(r"[@\uff20][A-Za-z0-9]")
+REFERENCE = re.compile(r"[#\uff03][0-9]|(?i:gh)-[0-9]|(?i:/(?:issues|pulls?|discussions))/[0-9]")
+LINK = re.compile(r"(?i)[a-z][a-z0-9+.-]*://|(?i:www)\.")
+_BLOCK = {"p", "li", "td", "th", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "div", "br",
+          "summary", "details", "table", "ul", "ol", "hr"}
+
+
+class _Rendered(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []  # outside code: what GitHub's filters read
+        self.code: list[str] = []  # each <code> element's text
+        self.urls: list[str] = []
+        self.anchors = 0
+        self._code_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("code", "pre"):
+            self._code_depth += 1
+            if tag == "code":
+                self.code.append("")
+        if tag in _BLOCK:
+            self.text.append("\n")
+        self.anchors += tag == "a"
+        self.urls += [v or "" for k, v in attrs if k in ("href", "src", "cite", "action")]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("code", "pre"):
+            self._code_depth = max(0, self._code_depth - 1)
+        if tag in _BLOCK:
+            self.text.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._code_depth:
+            if self.code:
+                self.code[-1] += data
+        else:
+            self.text.append(data)
+
+
+def rendered(markdown: str) -> _Rendered:
+    parser = _Rendered()
+    parser.feed(_GFM.render(markdown))
+    parser.close()
+    return parser
+
+
+def live(markdown: str, *, links: bool = False) -> list[str]:
+    """What would notify, reference an issue (or, with links, become a link) once GitHub renders it."""
+    page = rendered(markdown)
+    text = "".join(page.text)
+    found = [m.group() for m in MENTION.finditer(text)] + [m.group() for m in REFERENCE.finditer(text)]
+    found += [u for u in page.urls if REFERENCE.search(unquote(u))]
+    if links:
+        found += [m.group() for m in LINK.finditer(text)] + ["<a>"] * page.anchors
+    return found
+
+
+def test_the_oracle_sees_what_github_would_link() -> None:
+    """The checks below mean something: each raw form is live, and the oracle ignores code."""
+    for raw in ["@o", "_@o_", "ж@o", "&#64;o", "&commat;o", "`@o", "#1", "o/r#12", "GH-12", "&#35;1",
+                "[x](https://github.com/o/r/issues/1)", "<https://github.com/o/r/pull/1>",
+                "<div>\n&#64o\n</div>", "<div>\n\\&#64;o\n</div>"]:
+        assert live(raw), raw
+    assert live("www.x.com", links=True) and live("https://x", links=True)
+    assert not live("`@o #1` and\n\n```\n@o #1\n```\n\n    @o #1\n")
+
+
+AT = (
+    ["@", "\\@", "%40", "\uff20", "&commat;"]
+    + [f"&#{'0' * z}64{s}" for z in range(9) for s in ("", ";")]
+    + [f"&#{x}{'0' * z}40{s}" for x in "xX" for z in range(7) for s in ("", ";")]
+)
+HASH = (
+    ["#", "\\#", "%23", "\uff03", "&num;"]
+    + [f"&#{'0' * z}35{s}" for z in range(9) for s in ("", ";")]
+    + [f"&#{x}{'0' * z}23{s}" for x in "xX" for z in range(7) for s in ("", ";")]
+)
+# What can stand before `@`/`#`: nothing, space, each ASCII punctuation character, ASCII and
+# non-ASCII letters and digits of many scripts (GitHub's filters see an ASCII word boundary
+# before a non-ASCII letter), marks, joiners, wide and odd spaces, an emoji.
+BEFORE = (
+    ["", " ", "\n", "\t", "a", "Z", "9", "\u00a0", "\u3000", "\u200d", "\u0301", "\U0001f600"]
+    + [chr(c) for c in range(0x21, 0x7F) if not chr(c).isalnum()]
+    + list("жЖ中éßǅΩاकア한אαٍ٣५５ⅷ")
+)
+NAMES = ["owner", "o", "0", "owner-x", "org/team", "&#111;wner", "\\_owner"]
+NUMBERS = ["12", "1", "&#49;2", "&#x31;2", "\uff11"]
+
+
+def _character_references(char: str) -> list[str]:
+    """Every entity spelling of `char` HTML5 knows by name (e.g. `&commat;` for `@`)."""
+    import html.entities
+
+    return [f"&{name}" for name, value in html.entities.html5.items() if value == char]
+
+
+def test_every_named_entity_for_at_and_hash_is_covered() -> None:
+    assert {"&commat;"} == set(_character_references("@")) & set(AT)
+    assert set(_character_references("#")) <= set(HASH)
+
+
+def mention_payloads(*, every: bool = True) -> list[str]:
+    """Each spelling of `@` after each character class (all pairs, or each class once)."""
+    pairs = [(b, a) for b in BEFORE for a in AT] if every else [(b, "@") for b in BEFORE]
+    pairs += [] if every else [("", a) for a in AT]
+    out = [f"{b}{at}owner" for b, at in pairs]
+    out += [f"{b}@{name}" for b in (BEFORE if every else [" ", "_", "ж"]) for name in NAMES]
+    emphasis = ("_", "*", "~~")
+    out += [f"{b}{name}{after}" for b in emphasis for name in ("@owner", "&#64;owner") for after in (b, "")]
+    return out
+
+
+def reference_payloads(*, every: bool = True) -> list[str]:
+    """Each spelling of `#12`, `GH-12`, `owner/repo#12` and issue URLs."""
+    pairs = [(b, h) for b in BEFORE for h in HASH] if every else [(b, "#") for b in BEFORE]
+    pairs += [] if every else [("", h) for h in HASH]
+    numbers = NUMBERS if every else NUMBERS[:1]
+    out = [f"{b}{h}12" for b, h in pairs]
+    out += [f"#{n}" for n in NUMBERS]
+    gh = ("GH", "gh", "Gh", "G&#72;", "&#71;H", "G<b></b>H")
+    out += [f"{g}{h}{n}" for g in gh for h in ("-", "\\-", "&#45;", "%2D") for n in numbers]
+    out += [f"o/r{h}12" for h in HASH]
+    for host in ("https://github.com", "http://github.com", "https://ghe.example", "", "github.com"):
+        for kind in ("issues", "pull", "pulls", "discussions", "Issues", "PULL"):
+            out += [f"{host}/o/r/{kind}/{n}" for n in numbers]
+            out += [f"{host}/o/r/{kind}&#47;1", f"{host}/o/r/{kind}%2F1", f"{host}/o/r/{kind}\\/1"]
+    return out
+
+
+def _culprits(
+    payloads: list[str], document: Callable[[list[str]], str], links: bool
+) -> list[tuple[str, list[str]]]:
+    """The payloads whose document would link, checked in batches (one render each), then one by one."""
+    out = []
+    for i in range(0, len(payloads), 400):
+        batch = payloads[i : i + 400]
+        if live(document(batch), links=links):
+            out += [(p, bad) for p in batch if (bad := live(document([p]), links=links))]
+    return out
+
+
+def test_markdown_escape_leaves_no_mention_reference_or_link_in_any_context() -> None:
+    """Every payload class, through `markdown.escape`, in prose, tables, lists, quotes, headings, HTML."""
+    contexts = ["{}", "x {} y", "# {}", "- {}", "> {}", "**{}**", "_{}_", "~~{}~~", "<sub>{}</sub>",
+                "<details><summary>{}</summary>\n\n{}\n\n</details>"]
+    links = ["https://evil.example", "www.evil.example", "HTTPS&#58;//evil.example", "https\\://x", "<https://x>",
+             "[x](https://github.com/o/r/issues/1)", "mailto:a@b.example", "WWW&#46;evil.example"]
+    every = mention_payloads() + reference_payloads() + links  # all pairs, in a table (as reports have)
+    payloads = mention_payloads(every=False) + reference_payloads(every=False) + links
+    failures: list[tuple[str, str, list[str]]] = []
+    for context in contexts:
+        def document(batch: list[str], context: str = context) -> str:
+            return "\n\n".join(context.replace("{}", markdown.escape(p)) for p in batch)
+
+        failures += [(p, context, bad) for p, bad in _culprits(payloads, document, links=True)]
+
+    def table(batch: list[str]) -> str:
+        rows = [[markdown.escape(p), markdown.code(p) + markdown.escape(p)] for p in batch]
+        return markdown.table(["a", "b"], rows)
+
+    failures += [(p, "table", bad) for p, bad in _culprits(every, table, links=True)]
+    assert failures == [], failures[:20]
+
+
+DOCUMENT_CONTEXTS = [
+    "{}", "x {} y", "_{}_", "*{}*", "**{}**", "~~{}~~", "# {}", "- {}", "1. {}", "> {}", "> - {}",
+    "| {} | b |\n| --- | --- |\n| c | {} |",
+    "| `x | {} ` | b |\n| --- | --- |\n| `y | {} ` | z |",  # a pipe ends the cell: no code span
+    "`{}", "{}`", "`a` `{}", "`` {} `", "``` {}", "\\` {} `", "\\\\` {} `",
+    "[{}](https://example.invalid)", "[x](/u \"`\") {} `y`", "[x][`] {} `\n\n[`]: /u",
+    "[x]: /u \"`\"\n {} `", "`foo\n` {} `x`", "<a title=\"\n`\"> {} `", "https://x.invalid/` {} `y`",
+    "www.x.invalid/` {} `y`", "$`$ {} `x`", "x <b>`</b> {} `",
+    "<div>\n{}\n</div>", "<div>\n` {} `\n</div>", "<details><summary>{}</summary>\n\n`{}`\n\n</details>",
+    "<!--\n\n-->` {} `", "<!--\n\n` {} `\n\n-->", "<textarea>\n\n` {} `\n\n</textarea>",
+    "<pre>\n\n` {} `\n\n</pre>", "<![CDATA[\n\n` {} `\n\n]]>", "<?x\n\n` {} `\n\n?>",
+    "> <div>\n> ` {} `", "- <div>\n\n  ` {} `",
+    "~~~\n{}\n~~~", "```\n{}\n```\n` {} `", "```\n{}", " ~~~\n```\n\n~~~\n` {} `",
+    "- a\n  ```\n  b\n` {} `\n  ```", "- ```\n  x\n  ```\n  ` {} `", "> ```\n> x\n> ```\n` {} `",
+    "````\n```\n````\n` {} `", "```\n\n```x\n` {} `\n```",
+    "    indented\n` {} `", "a\n```\n{}\n```",
+]
+
+
+def test_markdown_document_leaves_no_mention_or_reference_in_any_context() -> None:
+    """Hostile documents (the comment body is one): payloads × Markdown constructs GitHub parses."""
+    payloads = (
+        mention_payloads(every=False)
+        + reference_payloads(every=False)
+        + ["[x](https://github.com/o/r/issues/1)", "<https://github.com/o/r/pull/1>",
+           "<a href=\"https://github.com/o/r/issues/&#49;\">x</a>", "[x](https://github.com/o/r/issues/%31)"]
+    )
+    failures = []
+    for payload in payloads:
+        for context in DOCUMENT_CONTEXTS:
+            doc = context.replace("{}", payload)
+            if bad := live(inert.markdown_document(doc)):
+                failures.append((payload, context, bad))
+    assert failures == [], failures[:20]
+
+
+def test_code_that_surely_renders_as_code_is_kept_as_written() -> None:
+    """Balanced code spans (prose, tables) and closed fences keep `@`, `#12` as typed: copyable."""
+    names = ["@octocat", "o/r#12", "GH-12", "a@b#1", "`x`@y", "|@z|", "&#64;q", "model@v1.2.0", "m#prod#3"]
+    for name in names:
+        span = markdown.code(name)
+        docs = [
+            f"Trained by {span} and {span}.",
+            markdown.table(["Metric", "Tag"], [[span, span], [markdown.escape(name), span]]),
+            f"## Report\n\n> [!NOTE]\n> x\n\n- {span} at {span}: {markdown.escape(name)}",
+            f"#### {markdown.escape(name)}\n\n```mermaid\ntitle \"{name}\"\n```\n\n{span}",
+        ]
+        for doc in docs:
+            out = inert.markdown_document(doc)
+            assert live(out) == [], (name, out)
+            before, after = rendered(doc).code, rendered(out).code
+            assert after == before and all(inert.ZWSP not in c for c in after), (doc, out)
+        fenced = f"x\n\n```text\n{name} #1 @o\n```\n\ny"
+        assert inert.markdown_document(fenced) == fenced
+
+
+def test_code_spans_render_exactly_their_text() -> None:
+    """`markdown.code` is one balanced span whatever the text (runs of backticks, pipes, empty)."""
+    texts = ["", " ", "`", "``", "a`b", "a``b", "`a", "a`", "` a `", "|", "a|b", "@x", "  ", "x\ny", "#1 \\`"]
+    for text in texts:
+        shown = text.replace("\n", " ") or " "
+        prose = rendered(f"a {markdown.code(text)} b {markdown.code('@z`')} c")
+        assert prose.code[0].replace("\\|", "|") == shown and prose.code[1] == "@z`", (text, prose.code)
+        cell = rendered(markdown.table(["h", "i"], [[markdown.code(text), markdown.code("@z")]]))
+        assert cell.code == [shown, "@z"], (text, cell.code)
+        assert "`" not in "".join(prose.text + cell.text), text
+
+
+def test_neutralising_is_idempotent_and_readable() -> None:
+    samples = [*mention_payloads(every=False), *reference_payloads(every=False), *DOCUMENT_CONTEXTS]
+    for s in samples:
+        once = inert.markdown_document(s)
+        assert inert.markdown_document(once) == once
+        assert once.replace(inert.ZWSP, "") == s  # only invisible characters were added
+        text = inert.markdown_text(s)
+        assert inert.markdown_text(text) == text and text.replace(inert.ZWSP, "") == inert.no_controls(s)
+
+
+def test_plain_words_and_headings_are_left_alone() -> None:
+    text = "## Metrics\n\nNo metric changed; see `toolkit diff --all`. user@ host, C# and 100 % done.\n"
+    assert inert.markdown_document(text) == text
+    assert inert.markdown_text("loss 0.25 (-3.1 %), rmse") == "loss 0.25 (-3.1 %), rmse"
+
+
+def test_terminal_output_gets_no_zero_width_spaces() -> None:
+    """Logs are not rendered by GitHub: nothing there would mention anyone, so nothing is added."""
+    assert inert.terminal("@octocat fixed #12, see GH-3 and https://github.com/o/r/issues/4") == (
+        "@octocat fixed #12, see GH-3 and https://github.com/o/r/issues/4"
+    )
