@@ -31,18 +31,16 @@ _UNSAFE = re.compile(
 _COMMAND = re.compile(r"^(\s*)(::|##\[)", re.M)
 ZWSP = "\u200b"
 
-# What GitHub decodes before its filters look at text, read two ways. Raw, as in an HTML block or
-# a tag: HTML5 character references (`;` optional, any number of leading zeros), backslashes
-# literal. Markdown: CommonMark's references (`;` required, at most 7 digits), backslash escapes
-# decoded, and tags dropped (the sanitiser may unwrap them, merging the text around). Both read
-# percent-escapes, which matter in link targets.
-_PERCENT = r"%[0-7][0-9A-Fa-f]"
-_RAW_UNITS = re.compile(r"&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]*;?)|" + _PERCENT)
-_MARKDOWN_UNITS = re.compile(
-    r"\\[!-/:-@\[-`{-~]|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]*);|"
-    + _PERCENT
-    + r"|</?[A-Za-z][^<>]*>"
-)
+# What GitHub decodes before its filters look at text, read every way it may be read. Raw, as in
+# an HTML block or a tag: HTML5 character references (`;` optional, any number of leading zeros),
+# backslashes literal. Markdown: CommonMark's references (`;` required, at most 7 digits) and
+# backslash escapes. Each with tags kept, and dropped (the sanitiser may unwrap a tag, merging the
+# text around it). All read percent-escapes, which matter in link targets.
+_PERCENT = r"|%[0-7][0-9A-Fa-f]"
+_TAG = r"|</?[A-Za-z][^<>]*>"
+_RAW = r"&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]*;?)" + _PERCENT
+_MARKDOWN = r"\\[!-/:-@\[-`{-~]|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]*);" + _PERCENT
+_READINGS = [re.compile(units) for units in (_RAW, _RAW + _TAG, _MARKDOWN, _MARKDOWN + _TAG)]
 # Insert a zero-width space after each match (positions in the rendered text).
 _REFERENCES = re.compile(
     r"[@\uff20#\uff03](?![\s\u200b#\uff03])"  # @mention, #12, owner/repo#12, owner/repo@sha
@@ -67,9 +65,8 @@ _SPAN_SCAN = re.compile(r"`+|[\\<\[$:wW]")
 _WWW = re.compile(r"(?i:www)\\?\.")
 _RUN_OR_PIPE = re.compile(r"`+|\|")
 _PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
-_LEGACY_NAMES = sorted(
-    (name for name in html.entities.html5 if not name.endswith(";")), key=len, reverse=True
-)
+# The few names HTML5 decodes without `;` (`&ampx` is `&x`), longest first.
+_LEGACY = re.compile("|".join(sorted((n for n in html.entities.html5 if not n.endswith(";")), key=len)[::-1]))
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -100,7 +97,7 @@ def no_controls(text: str) -> str:
 def markdown_text(text: str) -> str:
     """Plain text (already Markdown-escaped) that cannot mention, reference an issue or link."""
     s = _UNSAFE.sub("\ufffd", text)
-    return _insert(s, _breaks(s, 0, len(s), links=True))
+    return _insert(s, _breaks(s, links=True))
 
 
 def markdown_document(text: str) -> str:
@@ -110,13 +107,12 @@ def markdown_document(text: str) -> str:
     anything less certain (an unbalanced backtick, HTML, links, tables that split a span) is
     treated as text, so a doubt costs an invisible character, never a notification.
     """
-    points: list[int] = []
-    start = 0
-    for a, b in _code(text):
-        points += _breaks(text, start, a, links=False)
-        start = b
-    points += _breaks(text, start, len(text), links=False)
-    return _insert(text, points)
+    masked, last = [], 0
+    for a, b in _code(text):  # code masked out (same length): no match starts, ends or runs in it
+        masked += [text[last:a], "\0" * (b - a)]
+        last = b
+    masked.append(text[last:])
+    return _insert(text, _breaks("".join(masked), links=False))
 
 
 def _insert(text: str, points: Iterable[int]) -> str:
@@ -128,23 +124,27 @@ def _insert(text: str, points: Iterable[int]) -> str:
     return "".join(out)
 
 
-def _breaks(text: str, start: int, end: int, *, links: bool) -> list[int]:
-    """Source offsets in text[start:end] after which a zero-width space breaks a link-forming match."""
+def _breaks(text: str, *, links: bool) -> list[int]:
+    """Source offsets after which a zero-width space breaks a mention, reference (or link)."""
     points: list[int] = []
-    for units in (_RAW_UNITS, _MARKDOWN_UNITS):
-        rendered, after = _render(text, start, end, units)
+    seen: set[str] = set()
+    for units in _READINGS:
+        rendered, after = _render(text, units)
+        if rendered in seen:
+            continue
+        seen.add(rendered)
         for rule in (_REFERENCES, _LINKS) if links else (_REFERENCES,):
             points += (after(m.end() - 1) for m in rule.finditer(rendered))
     return points
 
 
-def _render(text: str, start: int, end: int, units: re.Pattern[str]) -> tuple[str, _After]:
-    """text[start:end] as rendered, and a map from a rendered index to the source offset after it."""
+def _render(text: str, units: re.Pattern[str]) -> tuple[str, _After]:
+    """The text as rendered, and a map from a rendered index to the source offset after it."""
     pieces: list[str] = []
     starts: list[int] = []  # rendered index where each decoded unit begins
     spans: list[tuple[int, int]] = []  # (rendered length, source end) of each decoded unit
-    pos, length = start, 0
-    for m in units.finditer(text, start, end):
+    pos = length = 0
+    for m in units.finditer(text):
         decoded = _decode(m.group())
         if decoded is None:
             continue
@@ -155,20 +155,20 @@ def _render(text: str, start: int, end: int, units: re.Pattern[str]) -> tuple[st
         spans.append((len(value), m.start() + used))
         length += len(value)
         pos = m.start() + used
-    pieces.append(text[pos:end])
-    return "".join(pieces), _After(start, starts, spans)
+    pieces.append(text[pos:])
+    return "".join(pieces), _After(starts, spans)
 
 
 class _After:
     """The source offset just after the unit that rendered a given character."""
 
-    def __init__(self, start: int, starts: list[int], spans: list[tuple[int, int]]) -> None:
-        self.start, self.starts, self.spans = start, starts, spans
+    def __init__(self, starts: list[int], spans: list[tuple[int, int]]) -> None:
+        self.starts, self.spans = starts, spans
 
     def __call__(self, index: int) -> int:
         i = bisect.bisect_right(self.starts, index) - 1
         if i < 0:
-            return self.start + index + 1
+            return index + 1
         length, source_end = self.spans[i]
         if index < self.starts[i] + length:
             return source_end
@@ -290,8 +290,5 @@ def _decode(token: str) -> tuple[str, int] | None:
         return html.unescape(f"&#{'x' if hexadecimal else ''}{digits};"), len(token)
     if token.endswith(";") and token[1:] in html.entities.html5:
         return html.entities.html5[token[1:]], len(token)
-    name = token[1:].rstrip(";")
-    for legacy in _LEGACY_NAMES:  # HTML5 decodes these few without `;`: `&ampx` is `&x`
-        if name.startswith(legacy):
-            return html.entities.html5[legacy], 1 + len(legacy)
-    return None
+    legacy = _LEGACY.match(token, 1)
+    return (html.entities.html5[legacy.group()], legacy.end()) if legacy else None
