@@ -7,13 +7,20 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote
 
 import click
 import pytest
+from markdown_it import MarkdownIt  # a dependency of rich, which dvc needs: always installed
 
+from tests.gh_helpers import PR, REPO
+from tests.github_server import GitHubServer
 from tests.gitrepo import make_repo, write_files
-from toolkit import markdown
+from tests.test_comment_trust import invoke, ours, run_env
+from toolkit import inert, markdown
 from toolkit.errors import ToolkitError
 
 HOSTILE = "@octocat cc @org/team see https://evil.example www.evil.example \u202egnp.exe\x1b[2J\x07"
@@ -33,8 +40,6 @@ def test_code_spans_drop_controls_and_bidi() -> None:
 
 
 def test_terminal_text_cannot_start_a_workflow_command() -> None:
-    from toolkit import inert
-
     text = inert.terminal("ok\n::error title=x::pwned\n  ::add-mask::x\n##[error]old style\n\x1b[31m")
     for line in text.split("\n"):
         assert not line.lstrip().startswith(("::", "##[")), line
@@ -93,14 +98,6 @@ def test_paths_and_names_from_the_pr_cannot_forge_log_commands(tmp_path: Path) -
 # GitHub's sanitiser may unwrap, hides nothing. What would mention, reference or link is stricter
 # than github/html-pipeline's filters (any `@` before an ASCII letter or digit, whatever precedes
 # it): break more, never less.
-
-from collections.abc import Callable  # noqa: E402
-from html.parser import HTMLParser  # noqa: E402
-from urllib.parse import unquote  # noqa: E402
-
-from markdown_it import MarkdownIt  # noqa: E402
-
-from toolkit import inert  # noqa: E402
 
 _GFM = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 MENTION = re.compile(r"[@\uff20][A-Za-z0-9]")
@@ -357,3 +354,105 @@ def test_terminal_output_gets_no_zero_width_spaces() -> None:
     assert inert.terminal("@octocat fixed #12, see GH-3 and https://github.com/o/r/issues/4") == (
         "@octocat fixed #12, see GH-3 and https://github.com/o/r/issues/4"
     )
+
+
+# --- every place PR-controlled text reaches Markdown -------------------------------------------
+
+NAMES_FROM_THE_PR = [
+    "@octocat", "_@octocat_", "ж@octocat", "中@octocat", "&#64;octocat", "&commat;octocat", "`@octocat",
+    "#12", "o/r#12", "GH-12", "&#35;12", "https://github.com/o/r/issues/12", "x <b>@o</b>", "a\\@b\\#1",
+]
+
+
+def test_the_report_mentions_and_references_nothing_before_or_after_the_comment_check() -> None:
+    from tests.report_fixtures import comparison
+    from toolkit.config import Config, GateSpec, ReportOptions
+    from toolkit.gates import evaluate
+    from toolkit.report import render
+    from toolkit.results import Problem, Revision
+
+    comp = comparison(
+        {f"eval/{n}.json::{n}": (1.0, 2.0) for n in NAMES_FROM_THE_PR},
+        {f"params.yaml::{n}": (n, n + "!") for n in NAMES_FROM_THE_PR},
+        problems=[Problem(f"eval/{n}", n, "missing", f"cannot read {n}", n) for n in NAMES_FROM_THE_PR],
+        base=Revision("@octocat#1", "3" * 40),
+        head=Revision("GH-7", "4" * 40),
+    )
+    specs = [GateSpec({"metric": n, "min": 5}, 2 + i) for i, n in enumerate(NAMES_FROM_THE_PR)]
+    gates = evaluate(Config(path=None, gates=tuple(specs)), comp)
+    text = render(comp, gates, options=ReportOptions(), uncommitted=NAMES_FROM_THE_PR)
+    assert live(text) == []  # every name is inert where the report puts it (job summary, artifact)
+    posted = inert.markdown_document(text)
+    assert live(posted) == []
+    # Names in table code spans are shown as typed (GitHub links nothing inside code).
+    assert "@octocat" in rendered(posted).code and "o/r#12" in rendered(posted).code
+
+
+def test_the_model_card_and_release_body_mention_and_reference_nothing() -> None:
+    from toolkit.registry import card, tags
+    from toolkit.registry.artifacts import Declared
+    from toolkit.registry.refs import Event
+    from toolkit.registry.state import Artifact, Version
+
+    sha = "5" * 40
+    events = [
+        Event(tag=f"churn@v1.{i}.0", name=tags.TagName("churn", "register", version="v1.0.0"), commit=sha,
+              time=i, timestamp=n, author=n, author_email="a@b.example", message=f"fixes {n}\n{n}")
+        for i, n in enumerate(NAMES_FROM_THE_PR)
+    ]
+    version = Version("churn", "v1.0.0", sha, direct=events[:1])
+    declared = Declared("churn", "models/model.pkl", "dvc.yaml", type="@octocat #1",
+                        desc=" ".join(NAMES_FROM_THE_PR), labels=tuple(NAMES_FROM_THE_PR))
+    deps = [card.DataVersion(f"data/{n}", "GH-1", 3) for n in NAMES_FROM_THE_PR]
+    lineage = card.Lineage("train @octocat #3", deps, "0" * 32)
+    body = card.render(
+        artifact=Artifact("churn", {"v1.0.0": version}, events), version=version, declared=declared,
+        line=lineage, metrics={n: {n: n} for n in NAMES_FROM_THE_PR}, params={"params.yaml": {"C": "#9"}},
+    )
+    assert live(body) == []
+    assert "train @octocat #3" in rendered(body).code  # the stage, as inline code: kept as typed
+
+
+def test_the_monitoring_issue_mentions_and_references_nothing() -> None:
+    import pandas as pd
+
+    from toolkit.config import DriftOptions
+    from toolkit.monitor import drift, render
+    from toolkit.monitor.production import Production
+    from toolkit.monitor.sources import Source
+
+    columns = {n: [float(i % 7) for i in range(60)] for n in NAMES_FROM_THE_PR}
+    moved = {n: [float(i % 7) + 9 for i in range(60)] for n in NAMES_FROM_THE_PR}
+    result = drift.compare_frames(
+        pd.DataFrame(columns), pd.DataFrame(moved), Source("@octocat.csv", "@octocat.csv"),
+        Source("#12.csv", "#12.csv"), DriftOptions(),
+    )
+    assert result.dataset_drift
+    report = render.monitor_markdown(
+        render.MonitorResult(Production("churn#prod#3", "6" * 40, "churn"), result, prediction_note="#4 @o")
+    )
+    assert live(report) == [] and live(render.markdown(result)) == []
+
+
+@pytest.fixture
+def github() -> Iterator[GitHubServer]:
+    with GitHubServer() as gh:
+        gh.add_pr(REPO, PR)
+        yield gh
+
+
+def test_the_posted_comment_mentions_and_references_nobody(
+    github: GitHubServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The body comes from the PR's job: every construct of the classes above, checked as posted."""
+    monkeypatch.chdir(tmp_path)
+    payloads = ["@octocat", "&#64;octocat", "ж@octocat", "#12", "GH-12", "https://github.com/o/r/issues/12"]
+    hostile = "\n\n".join(c.replace("{}", p) for c in DOCUMENT_CONTEXTS for p in payloads)
+    body = tmp_path / "report.md"
+    body.write_text(f"## Report\n\n| Metric |\n| --- |\n| `@octocat#1` |\n\n{hostile}\n", encoding="utf-8")
+    env = run_env(github, tmp_path, "workflow_run.same-repo.json")
+    result = invoke(["comment", "--body-file", str(body)], env)
+    assert result.exit_code == 0, result.output
+    (posted,) = ours(github)
+    assert live(posted) == []
+    assert rendered(posted).code[0] == "@octocat#1"  # a code span in a table: as typed
