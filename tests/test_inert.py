@@ -88,6 +88,10 @@ def test_paths_and_names_from_the_pr_cannot_forge_log_commands(tmp_path: Path) -
             assert "@octocat" not in prose and "https://evil" not in prose
             assert "\ufffd" in done.stdout  # the bidi and escape characters, replaced
             assert "octocat" in prose and "evil.example" in prose  # the gate's reason, inert
+            assert live(done.stdout) == []
+        if args in (["diff"], ["gates"]):  # a log: GitHub renders no mention there, nothing is added
+            log = done.stdout + done.stderr
+            assert "@octocat" in log and "@" + inert.ZWSP not in log and "https://evil" in log
 
 
 # --- Markdown as GitHub renders it ------------------------------------------------------------
