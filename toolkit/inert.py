@@ -48,6 +48,9 @@ _REFERENCES = re.compile(
     r"|(?i:/(?:issues|pulls?|discussions))/(?![\s\u200b])"  # https://github.com/o/r/issues/12
 )
 _LINKS = re.compile(r":(?=//)|(?i:www)(?=\.)")  # bare scheme:// and www. links (e-mail: the @ rule)
+# Text without these renders none of the above however it is read (escapes only repeat a character).
+_MAYBE_REFERENCES = re.compile(r"[@#\uff20\uff03&%<]|(?i:gh|issues|pull|discussions)")
+_MAYBE_LINKS = re.compile(r"[:&%<]|(?i:www)")
 # Markdown structure, read conservatively (see `_code`).
 _EOL = re.compile(r"\r\n|\r|\n")
 _FENCE_LIKE = re.compile(r"[ \t>*+\-0-9.)]*(?:```|~~~)")  # a fence in any container
@@ -126,14 +129,16 @@ def _insert(text: str, points: Iterable[int]) -> str:
 
 def _breaks(text: str, *, links: bool) -> list[int]:
     """Source offsets after which a zero-width space breaks a mention, reference (or link)."""
+    rules = [rule for rule, maybe in ((_REFERENCES, _MAYBE_REFERENCES), (_LINKS, _MAYBE_LINKS))
+             if (links or rule is _REFERENCES) and maybe.search(text)]
     points: list[int] = []
     seen: set[str] = set()
-    for units in _READINGS:
+    for units in _READINGS if rules else ():
         rendered, after = _render(text, units)
         if rendered in seen:
             continue
         seen.add(rendered)
-        for rule in (_REFERENCES, _LINKS) if links else (_REFERENCES,):
+        for rule in rules:
             points += (after(m.end() - 1) for m in rule.finditer(rendered))
     return points
 
