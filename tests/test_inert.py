@@ -5,6 +5,7 @@ from __future__ import annotations
 import html.entities
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -107,6 +108,7 @@ def test_paths_and_names_from_the_pr_cannot_forge_log_commands(tmp_path: Path) -
 _GFM = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 MENTION = re.compile(r"[@\uff20][A-Za-z0-9]")
 REFERENCE = re.compile(r"[#\uff03][0-9]|(?i:gh)-[0-9]|(?i:/(?:issues|pulls?|discussions))/[0-9]")
+ISSUE_URL = re.compile(r"(?i:/(?:issues|pulls?|discussions))/[0-9]")
 LINK = re.compile(r"(?i)[a-z][a-z0-9+.-]*://|(?i:www)\.")
 _BLOCK = {"p", "li", "td", "th", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "div", "br",
           "summary", "details", "table", "ul", "ol", "hr"}
@@ -157,7 +159,7 @@ def live(markdown: str, *, links: bool = False) -> list[str]:
     page = rendered(markdown)
     text = "".join(page.text)
     found = [m.group() for m in MENTION.finditer(text)] + [m.group() for m in REFERENCE.finditer(text)]
-    found += [u for u in page.urls if REFERENCE.search(unquote(u))]
+    found += [u for u in page.urls if ISSUE_URL.search(unquote(u))]  # `#12` in a URL is a fragment
     if links:
         found += [m.group() for m in LINK.finditer(text)] + ["<a>"] * page.anchors
     return found
@@ -460,3 +462,24 @@ def test_the_posted_comment_mentions_and_references_nobody(
     (posted,) = ours(github)
     assert live(posted) == []
     assert rendered(posted).code[0] == "@octocat#1"  # a code span in a table: as typed
+
+
+FRAGMENTS = [
+    "`", "``", "```", "~~~", "\n", "\n\n", "\r", " ", "\t", "    ", "> ", "- ", "1. ", "---", "| --- |", "|",
+    "\\", "*", "**", "_", "~~", "$", "&", ";", "%", "<", ">", "\"", "[x]", "](", "![", "<div>", "<!--", "-->",
+    "<pre>", "<b>", "</b>", "<a title=\"", "\">", "<https://", "http://x/", "www.x", "mailto:", "&amp;", "x",
+    "o", "ж", "0", "4", "12", "GH", "-", "/issues/", "/pull/", "github.com/o/r", *AT, *HASH,
+]
+
+
+def test_random_documents_of_markdown_fragments_mention_and_reference_nothing() -> None:
+    """Seeded random mixes of the syntax above, through both neutralisers: inert, settled, readable."""
+    rng = random.Random(21)
+    for _ in range(1000):
+        doc = "".join(rng.choice(FRAGMENTS) for _ in range(rng.randint(3, 30)))
+        out = inert.markdown_document(doc)
+        assert live(out) == [], (doc, out)
+        assert inert.markdown_document(out) == out and out.replace(inert.ZWSP, "") == doc
+        leaf = markdown.escape(doc)
+        table = markdown.table(["a", "b"], [[leaf, markdown.code(doc)]])
+        assert live(f"x {leaf}\n\n{table}\n\n<sub>{leaf}</sub>", links=True) == [], doc

@@ -20,7 +20,7 @@ import bisect
 import html
 import html.entities
 import re
-from collections.abc import Iterable
+from collections.abc import Callable
 
 # C0 and C1 controls (tab and newline are layout, handled by the callers), DEL, and the Unicode
 # characters that reorder or hide text (bidi embeddings/overrides/isolates, marks).
@@ -31,19 +31,21 @@ _UNSAFE = re.compile(
 _COMMAND = re.compile(r"^(\s*)(::|##\[)", re.M)
 ZWSP = "\u200b"
 
-# What GitHub decodes before its filters look at text, read every way it may be read. Raw, as in
-# an HTML block or a tag: HTML5 character references (`;` optional, any number of leading zeros),
-# backslashes literal. Markdown: CommonMark's references (`;` required, at most 7 digits) and
-# backslash escapes. Each with tags kept, and dropped (the sanitiser may unwrap a tag, merging the
-# text around it). All read percent-escapes, which matter in link targets.
+# What GitHub decodes before its filters look at text, read every way it may be read. Literal, as
+# in an autolink: nothing decoded. Raw, as in an HTML block or a tag: HTML5 character references
+# (`;` optional, any number of leading zeros), backslashes literal. Markdown: CommonMark's
+# references (`;` required, at most 7 digits) and backslash escapes. Raw and Markdown each with
+# tags kept, and dropped (the sanitiser may unwrap a tag, merging the text around it), and with
+# percent-escapes decoded, which matter in link targets.
 _PERCENT = r"|%[0-7][0-9A-Fa-f]"
 _TAG = r"|</?[A-Za-z][^<>]*>"
 _RAW = r"&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]*;?)" + _PERCENT
 _MARKDOWN = r"\\[!-/:-@\[-`{-~]|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]*);" + _PERCENT
-_READINGS = [re.compile(units) for units in (_RAW, _RAW + _TAG, _MARKDOWN, _MARKDOWN + _TAG)]
+_READINGS = [re.compile(units) for units in ("(?!)", _RAW, _RAW + _TAG, _MARKDOWN, _MARKDOWN + _TAG)]
 # Insert a zero-width space after each match (positions in the rendered text).
 _REFERENCES = re.compile(
-    r"[@\uff20#\uff03](?![\s\u200b#\uff03])"  # @mention, #12, owner/repo#12, owner/repo@sha
+    r"[@\uff20](?![\s\u200b])"  # @mention, @org/team, owner/repo@sha
+    r"|[#\uff03](?![\s\u200b#\uff03])"  # #12, owner/repo#12 (not `##` of a heading)
     r"|(?i:gh)-(?![\s\u200b])"  # GH-12
     r"|(?i:/(?:issues|pulls?|discussions))/(?![\s\u200b])"  # https://github.com/o/r/issues/12
 )
@@ -99,8 +101,7 @@ def no_controls(text: str) -> str:
 
 def markdown_text(text: str) -> str:
     """Plain text (already Markdown-escaped) that cannot mention, reference an issue or link."""
-    s = _UNSAFE.sub("\ufffd", text)
-    return _insert(s, _breaks(s, links=True))
+    return _settled(_UNSAFE.sub("\ufffd", text), lambda s: _breaks(s, links=True))
 
 
 def markdown_document(text: str) -> str:
@@ -110,21 +111,32 @@ def markdown_document(text: str) -> str:
     anything less certain (an unbalanced backtick, HTML, links, tables that split a span) is
     treated as text, so a doubt costs an invisible character, never a notification.
     """
+    return _settled(text, lambda s: _breaks(_masked(s), links=False))
+
+
+def _masked(text: str) -> str:
+    """The text with its sure code replaced by NULs (same length): no match starts, ends or runs there."""
     masked, last = [], 0
-    for a, b in _code(text):  # code masked out (same length): no match starts, ends or runs in it
+    for a, b in _code(text):
         masked += [text[last:a], "\0" * (b - a)]
         last = b
     masked.append(text[last:])
-    return _insert(text, _breaks("".join(masked), links=False))
+    return "".join(masked)
 
 
-def _insert(text: str, points: Iterable[int]) -> str:
-    out, last = [], 0
-    for p in sorted(set(points)):
-        out += [text[last:p], ZWSP]
-        last = p
-    out.append(text[last:])
-    return "".join(out)
+def _settled(text: str, breaks: Callable[[str], list[int]]) -> str:
+    """Zero-width spaces inserted until none is wanted (one breaking `&#35;` can expose a `#`)."""
+    for _ in range(8):
+        points = breaks(text)
+        if not points:
+            break
+        out, last = [], 0
+        for p in sorted(set(points)):
+            out += [text[last:p], ZWSP]
+            last = p
+        out.append(text[last:])
+        text = "".join(out)
+    return text
 
 
 def _breaks(text: str, *, links: bool) -> list[int]:
@@ -292,7 +304,8 @@ def _decode(token: str) -> tuple[str, int] | None:
         digits = token[3 if hexadecimal else 2 :].rstrip(";").lstrip("0") or "0"
         if len(digits) > 8:  # far beyond U+10FFFF: the replacement character
             return "\ufffd", len(token)
-        return html.unescape(f"&#{'x' if hexadecimal else ''}{digits};"), len(token)
+        # Python drops the control characters HTML5 keeps (with a parse error): a character, still.
+        return html.unescape(f"&#{'x' if hexadecimal else ''}{digits};") or "\ufffd", len(token)
     if token.endswith(";") and token[1:] in html.entities.html5:
         return html.entities.html5[token[1:]], len(token)
     legacy = _LEGACY.match(token, 1)
