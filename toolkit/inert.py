@@ -1,4 +1,4 @@
-"""Untrusted text made inert: no control or bidi characters, no workflow commands, no mentions.
+"""Untrusted text made inert: no control or bidi characters, no workflow commands, no mentions or references.
 
 Metric names, values, paths and branch names come from the pull request. In the terminal they
 must not move the cursor, reorder what is shown or start a GitHub Actions workflow command (a
