@@ -8,9 +8,10 @@ links.
 Markdown is judged as GitHub renders it, not as it is written: character references (`&#64;`,
 `&commat;`, with or without `;`), backslash escapes and percent-escapes are decoded, tags that
 the sanitiser unwraps are dropped, and a letter of any script before `@` is no word boundary
-(GitHub's filters use ASCII classes). Every `@`, `#`, `GH-` and `/issues/` (`/pull/`,
-`/discussions/`) followed by anything but a space gets a zero-width space after it: invisible,
-and no mention filter, issue reference or issue URL matches across it. Only code that surely
+(GitHub's filters use ASCII classes). Every `@` followed by anything but a space, and every `#`,
+`GH-` and `/issues/` (`/pull/`, `/discussions/`) followed by anything but a space or a letter,
+gets a zero-width space after it: invisible, and no mention filter, issue reference or issue URL
+matches across it. Only code that surely
 renders as code is left as written (see `markdown_document`).
 """
 
@@ -43,11 +44,14 @@ _RAW = r"&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]*;?)" + _PERCENT
 _MARKDOWN = r"\\[!-/:-@\[-`{-~]|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]*);" + _PERCENT
 _READINGS = [re.compile(units) for units in ("(?!)", _RAW, _RAW + _TAG, _MARKDOWN, _MARKDOWN + _TAG)]
 # Insert a zero-width space after each match (positions in the rendered text).
+# An issue number is digits: `#prod`, `GH-pages` or `/issues/new` reference nothing and are left
+# alone, but anything that may hide or become a digit (markup, a reference, an escape) is not.
+_NUMBER_MAY_FOLLOW = r"(?![\s\u200b]|[^\W\d_])"
 _REFERENCES = re.compile(
     r"[@\uff20](?![\s\u200b])"  # @mention, @org/team, owner/repo@sha
-    r"|[#\uff03](?![\s\u200b#\uff03])"  # #12, owner/repo#12 (not `##` of a heading)
-    r"|(?i:gh)-(?![\s\u200b])"  # GH-12
-    r"|(?i:/(?:issues|pulls?|discussions))/(?![\s\u200b])"  # https://github.com/o/r/issues/12
+    r"|[#\uff03](?![#\uff03])" + _NUMBER_MAY_FOLLOW  # #12, owner/repo#12 (not `##` of a heading)
+    + r"|(?i:gh)-" + _NUMBER_MAY_FOLLOW  # GH-12
+    + r"|(?i:/(?:issues|pulls?|discussions))/" + _NUMBER_MAY_FOLLOW  # https://github.com/o/r/issues/12
 )
 _LINKS = re.compile(r":(?=//)|(?i:www)(?=\.)")  # bare scheme:// and www. links (e-mail: the @ rule)
 # Text without these renders none of the above however it is read (escapes only repeat a character).
