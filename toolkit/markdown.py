@@ -23,7 +23,7 @@ def escape(text: object) -> str:
 
 def code(text: object) -> str:
     """Inline code that cannot be broken out of (backticks, pipes and newlines neutralised)."""
-    s = no_controls(str(text).replace("\r", " ").replace("\n", " "))
+    s = no_controls(str(text).replace("\r", " ").replace("\n", " ")) or " "  # `` is no span
     longest = run = 0
     for c in s:
         run = run + 1 if c == "`" else 0

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from toolkit import actions
 from toolkit.errors import GitHubError, ToolkitError
-from toolkit.inert import controls, mentions
+from toolkit.inert import controls, markdown_document
 from toolkit.marker import format_marker, parse_marker
 from toolkit.output import info, warn, write_line
 
@@ -53,7 +53,7 @@ def run(*, body_file: Path, pr: int | None, environ: Mapping[str, str], cwd: Pat
     if fields is not None:
         body = body.split("\n", 1)[1] if "\n" in body else ""
     report_id = fields["id"] if fields else _configured_report_id(cwd)
-    body = mentions(controls(body))
+    body = markdown_document(controls(body))
     trusted = {"head": ctx.head_sha, "time": str(ctx.pr_updated) if ctx.pr_updated else None}
     body = format_marker(report_id, **{k: v for k, v in trusted.items() if v}) + "\n" + body
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from toolkit.inert import markdown_document
 from toolkit.markdown import escape, table
 from toolkit.metrics import is_finite_number
 from toolkit.monitor.drift import ColumnResult, DatasetResult, Distribution
@@ -51,8 +52,7 @@ class MonitorResult:
 
 def safe_name(text: object) -> str:
     """A column or file name from the data: inline code or escaped text, never a link or @mention."""
-    # A zero-width space after `@` keeps GitHub from notifying whoever the data names.
-    return md_name(text).replace("@", "@\u200b")
+    return md_name(text)
 
 
 def number(value: float | None) -> str:
@@ -216,7 +216,7 @@ def monitor_markdown(result: MonitorResult, *, run_url: str | None = None) -> st
         parts.append("### Performance on the batch\n\n" + "\n".join(perf[:1]) + "\n\n" + "\n".join(perf[1:]))
     if run_url:
         parts.append(f"<sub>[Workflow run]({run_url})</sub>")
-    return "\n\n".join(p.rstrip() for p in parts) + "\n"
+    return markdown_document("\n\n".join(p.rstrip() for p in parts) + "\n")  # the issue body, checked whole
 
 
 def _and(items: list[str]) -> str:

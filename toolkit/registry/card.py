@@ -14,6 +14,7 @@ from typing import Any
 
 from toolkit import formats, git
 from toolkit.errors import MetricsFileError, RegistryError
+from toolkit.inert import markdown_document
 from toolkit.markdown import code, escape, table
 from toolkit.metrics import format_value
 from toolkit.registry.artifacts import Declared
@@ -157,7 +158,7 @@ def render(
             ]
         )
     out += [table(["When", "Event", "Stage", "Tag", "By", "Message"], rows) if rows else "No events.", ""]
-    return "\n".join(out)
+    return markdown_document("\n".join(out))  # the release body: checked whole, as the PR comment
 
 
 def build(root: Path, spec_text: str, environ: Mapping[str, str]) -> str:
