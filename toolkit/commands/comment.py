@@ -55,7 +55,7 @@ def run(*, body_file: Path, pr: int | None, environ: Mapping[str, str], cwd: Pat
     report_id = _configured_report_id(cwd)
     body = _without_marker(body, report_id, body_file, ctx)
     body = mentions(controls(body))
-    body = _trusted_marker(report_id, ctx) + "\n" + run_status(ctx) + body
+    body = _trusted_marker(report_id, ctx) + "\n" + _run_status(ctx) + body
 
     from toolkit import sticky
     from toolkit.github import Client
@@ -225,7 +225,7 @@ _CONCLUSIONS = {
 }
 
 
-def run_status(ctx: actions.RunContext) -> str:
+def _run_status(ctx: actions.RunContext) -> str:
     """On a workflow_run event, the paragraph above the body: GitHub's verdict on the run."""
     if ctx.event_name != "workflow_run":
         return ""
