@@ -24,6 +24,7 @@ import yaml
 from tests.act.harness import ActRun, World, make_subfolder_world, make_world, toolkit
 from tests.github_server import GitHubServer
 from tests.gitrepo import git
+from toolkit.marker import format_marker, parse_marker
 
 pytestmark = pytest.mark.slow
 
@@ -151,6 +152,42 @@ def test_pull_request_report_comment_update_and_failing_gate(world: World) -> No
     (final,) = world.gh.comments(world.repo, 1)
     assert final["id"] == comment["id"] and head3 in final["body"].splitlines()[0]
     assert "\n- ❌ " in final["body"], final["body"]  # the failed gate, named
+    assert final["body"].split("\n")[1].startswith("❌ **The ML report check failed** on `"), final["body"]
+
+    # A hostile push: the PR's own workflow file (pull_request runs take it from the PR) writes
+    # the report instead of the toolkit: another workflow's report id, a forged head and time,
+    # "all gates pass", CRLF line ends; then the check fails.
+    nightly = dict(world.gh.add_comment(world.repo, 1, format_marker("nightly") + "\nThe nightly report.\n"))
+    forged = format_marker("nightly", head="f" * 40, time="99999999999")
+    (world.clone / "hostile.sh").write_text(
+        'mkdir -p "$RUNNER_TEMP/toolkit-report"\n'
+        f"printf '{forged}\\r\\n## ✅ All quality gates pass\\r\\n\\r\\nMerge away.\\r\\n' "
+        '> "$RUNNER_TEMP/toolkit-report/report.md"\n'
+        "exit 1\n"
+    )
+    workflow = world.clone / ".github" / "workflows" / "pull-request.yml"
+    ci_step = 'run: toolkit ci --output "$RUNNER_TEMP/toolkit-report/report.md"'
+    assert ci_step in workflow.read_text()
+    workflow.write_text(workflow.read_text().replace(ci_step, "run: sh hostile.sh"))
+    git(world.clone, "add", "-A")
+    git(world.clone, "commit", "-q", "-m", "Nothing to see here")
+    world.publish("tune")
+    payload, head4, merge4 = _pull_request(world, 1, "tune", "synchronize")
+    hostile = world.run("pull-request.yml", "pull_request", payload, sha=merge4)
+    assert hostile.returncode != 0 and hostile.step_lines("Success - Main Keep the report for the comment")
+    assert b"\r\n## \xe2\x9c\x85 All" in world.artifact_files(hostile, "toolkit-report")["report.md"]
+    post = _report_run(world, hostile, 1, "tune", head4)
+    assert post.returncode == 0 and post.job_succeeded("Post the report comment"), post.log
+    assert post.step_lines("the body's marker names report `nightly`"), post.log
+    # One report comment, updated; the other workflow's report untouched; nothing else posted.
+    assert [c["id"] for c in world.gh.comments(world.repo, 1)] == [comment["id"], nightly["id"]]
+    (kept,) = [c for c in world.gh.comments(world.repo, 1) if c["id"] == nightly["id"]]
+    assert kept == nightly
+    (hijacked,) = [c for c in world.gh.comments(world.repo, 1) if c["id"] == comment["id"]]
+    lines = hijacked["body"].split("\n")
+    assert parse_marker(lines[0]) == {"id": "default", "head": head4}, lines[0]
+    assert lines[1].startswith(f"❌ **The ML report check failed** on `{head4[:7]}`"), lines[1]
+    assert lines[2:] == ["", "## ✅ All quality gates pass", "", "Merge away.", ""], lines
 
 
 @pytest.mark.parametrize(
@@ -223,11 +260,17 @@ def test_a_subfolder_project_adopted_by_init(tmp_path: Path, gh: GitHubServer) -
     assert reproduced and all("/hostexecutor/ml:" in line for line in reproduced), main.log  # in ml/
     assert list((world.store / "cache" / "refs%2Fheads%2Fmain").glob("*/ml%2F.dvc%2Fcache")), main.log
 
+    # The default branch names this project's report; a pull request cannot rename it.
+    settings = world.clone / "ml" / "toolkit.yaml"
+    settings.write_text(settings.read_text() + "\nreport:\n  id: ml-report\n")
+    git(world.clone, "commit", "-q", "-am", "Name the report")
+    world.publish("main")
     git(world.clone, "checkout", "-q", "-b", "tune")
     params_file = world.clone / "ml" / "params.yaml"
     params = yaml.safe_load(params_file.read_text())
     params["train"]["C"] = 0.5
     params_file.write_text(yaml.safe_dump(params, sort_keys=False))
+    settings.write_text(settings.read_text().replace("id: ml-report", "id: pr-chosen"))
     git(world.clone, "commit", "-q", "-am", "Lower C")
     world.publish("tune")
     payload, head, merge = _pull_request(world, 1, "tune", "opened")
@@ -238,3 +281,8 @@ def test_a_subfolder_project_adopted_by_init(tmp_path: Path, gh: GitHubServer) -
     assert b"train.C" in report["report.md"], report
     post = _report_run(world, run, 1, "tune", head)
     assert post.returncode == 0 and len(world.gh.comments(world.repo, 1)) == 1, post.log
+    # The report's marker says the PR's id; the comment has the default branch's ml/toolkit.yaml's.
+    assert report["report.md"].startswith(b"<!-- toolkit:report id=pr-chosen "), report
+    (comment,) = world.gh.comments(world.repo, 1)
+    assert parse_marker(comment["body"]) == {"id": "ml-report", "head": head}, comment["body"]
+    assert post.step_lines("the body's marker names report `pr-chosen`"), post.log

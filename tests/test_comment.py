@@ -317,8 +317,13 @@ def test_comment_pr_option_and_workflow_run(
     run = json.loads((events_dir / "workflow_run.same-repo.json").read_text())["workflow_run"]
     started = datetime.fromisoformat(run["created_at"].replace("Z", "+00:00"))
     trusted = format_marker("default", head=run["head_sha"], time=str(int(started.timestamp())))
+    # Above the body, GitHub's own verdict on the run that wrote it.
+    verdict = (
+        f"✅ **The ML report check passed** on `c0ffee0` ([run]({run['html_url']})). "
+        "Below: the report that run wrote.\n\n"
+    )
     assert [c["body"] for c in github.comments(REPO, 7)] == [
-        trusted + "\n" + report("artifact").split("\n", 1)[1]
+        trusted + "\n" + verdict + report("artifact").split("\n", 1)[1]
     ]
 
 

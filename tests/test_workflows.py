@@ -273,12 +273,18 @@ def test_comment_workflow_runs_nothing_from_the_pull_request(generated: dict[str
     (job,) = workflow["jobs"].values()
     assert "github.event.workflow_run.event == 'pull_request'" in job["if"]
     steps = job["steps"]
-    # No checkout of the PR: the only checkout is the default branch's requirements.txt.
+    # No checkout of the PR: the only checkout is the default branch's requirements.txt, and its
+    # toolkit.yaml and .dvc/ (the report id, and where the DVC root is).
     checkouts = [s for s in steps if str(s.get("uses", "")).startswith("actions/checkout@")]
     assert len(checkouts) == 1
-    assert "ref" not in checkouts[0]["with"] and checkouts[0]["with"]["sparse-checkout"] == "requirements.txt"
+    assert checkouts[0]["with"] == {
+        "persist-credentials": False,
+        "sparse-checkout": "/requirements.txt\n/toolkit.yaml\n/.dvc/\n",
+        "sparse-checkout-cone-mode": False,
+    }
+    others = [s for s in steps if s is not checkouts[0]]  # the checkout is pinned exactly above
     for needle in ("head_sha", "head_branch }}", "pull_requests", "dvc", "toolkit ci", "toolkit repro"):
-        assert needle not in "\n".join(s.get("run", "") + str(s.get("with", "")) for s in steps), needle
+        assert needle not in "\n".join(s.get("run", "") + str(s.get("with", "")) for s in others), needle
     download = [s for s in steps if str(s.get("uses", "")).startswith("actions/download-artifact@")]
     assert len(download) == 1
     assert download[0]["with"]["run-id"] == "${{ github.event.workflow_run.id }}"
@@ -524,8 +530,12 @@ def test_a_subfolder_root_and_another_default_branch(s3: bool) -> None:
         assert not re.search(r"\bmain\b(?!\.yml)", text.replace("toolkit-main", "")), name  # no branch `main`
         for job_name, job in workflow["jobs"].items():
             runs = [s for s in job["steps"] if "run" in s]
-            if name == "pr-comment.yml":  # its checkout holds the requirements file alone
+            if name == "pr-comment.yml":  # its checkout holds the default branch's settings alone
                 assert "defaults" not in job and "requirements.txt" in runs[0]["run"]
+                (sparse,) = [w["sparse-checkout"] for w in (s.get("with", {}) for s in job["steps"])
+                             if "sparse-checkout" in w]
+                assert sparse == "/requirements.txt\n/ml/toolkit.yaml\n/ml/.dvc/\n"
+                assert [s.get("working-directory") for s in runs] == [None, "ml"]  # toolkit comment in ml/
                 continue
             # Every run step runs in the DVC root, none elsewhere.
             assert job["defaults"] == {"run": {"working-directory": "ml"}}, (name, job_name)

@@ -54,6 +54,11 @@ class RunContext:
     #: to look its pull request up by when `pull_requests` is empty (always, for forks).
     source_run_id: int | None = None
     head_label: str | None = None
+    #: workflow_run events: GitHub's record of how that run ended (`conclusion`, None while it
+    #: runs), its page, and its workflow's name; never what the run uploaded.
+    source_conclusion: str | None = None
+    source_url: str | None = None
+    source_workflow: str | None = None
 
     @property
     def is_pull_request(self) -> bool:
@@ -107,6 +112,9 @@ def context_from_env(environ: Mapping[str, str], *, require_supported: bool = Tr
     pr_number = base_sha = base_ref = head_sha = head_ref = head_label = None
     pr_updated: int | None = None
     source_run_id: int | None = None
+    source_conclusion: str | None = None
+    source_url: str | None = None
+    source_workflow: str | None = None
     fork = False
     pr = payload.get("pull_request")
     wr = payload.get("workflow_run")
@@ -116,6 +124,11 @@ def context_from_env(environ: Mapping[str, str], *, require_supported: bool = Tr
         head_ref = _str(wr.get("head_branch"))
         run_id = wr.get("id")
         source_run_id = run_id if isinstance(run_id, int) and not isinstance(run_id, bool) else None
+        source_conclusion = _str(wr.get("conclusion"))
+        source_workflow = _str(wr.get("name"))
+        source_url = _page(wr.get("html_url"), server_url) or (
+            _run_url(server_url, repository, str(source_run_id)) if source_run_id is not None else None
+        )
         # When the run was created: a re-run of an older run keeps its old time.
         pr_updated = _epoch(wr.get("created_at"))
         head_repo = _get(wr, "head_repository", "full_name")
@@ -175,6 +188,9 @@ def context_from_env(environ: Mapping[str, str], *, require_supported: bool = Tr
         token=environ.get("GITHUB_TOKEN") or None,
         source_run_id=source_run_id,
         head_label=head_label,
+        source_conclusion=source_conclusion,
+        source_url=source_url,
+        source_workflow=source_workflow,
     )
 
 
@@ -191,6 +207,16 @@ def _sha(value: Any, where: str) -> str | None:
         f"the event payload's `{where}` is {str(value)[:60]!r}, not a commit sha; point "
         "GITHUB_EVENT_PATH at the JSON file GitHub wrote."
     )
+
+
+def _page(value: Any, server_url: str) -> str | None:
+    """A run's `html_url` when it is a plain page on this GitHub server, else None."""
+    if not isinstance(value, str) or not value.startswith(server_url + "/"):
+        return None
+    return value if _URL.fullmatch(value) else None
+
+
+_URL = re.compile(r"[A-Za-z0-9+.-]+://[A-Za-z0-9._~:/%@!$&'*+,;=?#-]+")
 
 
 def _load_payload(path: str | None) -> dict[str, Any]:

@@ -1,11 +1,14 @@
 """`toolkit comment --body-file FILE [--pr N]`: create or update the one report comment on a PR.
 
 The body is untrusted data (in the generated workflows it is an artifact uploaded by the job that
-ran the pull request's code): it is read with a size cap, re-checked (no control or bidi
-characters, no mentions), and its marker is replaced by one this command writes from the trusted
-context: the event's head sha and time, never what the body claims. On a `workflow_run` event
-the pull request is the one GitHub recorded for the run, or (fork runs, where GitHub records none)
-the open pull request whose head is the run's `owner:branch` at the run's head sha.
+ran the pull request's code, which may have replaced the toolkit itself): it is read with a size
+cap, re-checked (no control or bidi characters, no mentions), and its marker is replaced by one
+this command writes from trusted sources only: the report id from toolkit.yaml where the command
+runs (the default branch's, in pr-comment.yml), the event's head sha and time. A body that names
+another report id is posted under the configured one, with a warning. On a `workflow_run` event
+a first line written from GitHub's record of the run (how it concluded, its page) sits above the
+body, and the pull request is the one GitHub recorded for the run, or (fork runs, where GitHub
+records none) the open pull request whose head is the run's `owner:branch` at the run's head sha.
 """
 
 from __future__ import annotations
@@ -47,15 +50,12 @@ def run(*, body_file: Path, pr: int | None, environ: Mapping[str, str], cwd: Pat
             return 0
     repo, token = require_repo_and_token(ctx)
 
-    # The marker: the report id the body names (or toolkit.yaml's), and head/time from the
-    # trusted context only, so no body can claim to be newer than it is.
-    fields = parse_marker(body)
-    if fields is not None:
-        body = body.split("\n", 1)[1] if "\n" in body else ""
-    report_id = fields["id"] if fields else _configured_report_id(cwd)
+    # Whatever the body says, it is one report of this PR: the id is configuration, head and
+    # time are the event's, and on a workflow_run GitHub's verdict on the run comes first.
+    report_id = _configured_report_id(cwd)
+    body = _without_marker(body, report_id, body_file, ctx)
     body = markdown_document(controls(body))
-    trusted = {"head": ctx.head_sha, "time": str(ctx.pr_updated) if ctx.pr_updated else None}
-    body = format_marker(report_id, **{k: v for k, v in trusted.items() if v}) + "\n" + body
+    body = _trusted_marker(report_id, ctx) + "\n" + _run_status(ctx) + body
 
     from toolkit import sticky
     from toolkit.github import Client
@@ -159,7 +159,8 @@ def _read_body(body_file: Path) -> str:
         ) from None
     if not text.strip():
         raise ToolkitError(f"the comment body {body_file} is empty; render it with `toolkit report -o FILE`.")
-    return text
+    # CRLF or a lone CR ends a line in Markdown; as LF it is no `\x0d` in the comment.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _read_regular(body_file: Path) -> bytes:
@@ -180,8 +181,75 @@ def _read_regular(body_file: Path) -> bytes:
         return fh.read(MAX_BODY_BYTES + 1)
 
 
+def _without_marker(body: str, report_id: str, body_file: Path, ctx: actions.RunContext) -> str:
+    """The body after its marker line, if any; a marker naming another report id is warned of."""
+    fields = parse_marker(body)
+    if fields is None:
+        return body
+    rest = body.split("\n", 1)[1] if "\n" in body else ""
+    if not rest.strip():
+        raise ToolkitError(
+            f"the comment body {body_file} holds only the report marker, no report; pass the "
+            "Markdown report `toolkit report -o FILE` wrote."
+        )
+    if fields["id"] != report_id:
+        message = (
+            f"the body's marker names report `{fields['id']}`, but this comment is report "
+            f"`{report_id}` (report.id of toolkit.yaml where `toolkit comment` runs); posted as "
+            f"`{report_id}`."
+        )
+        if ctx.in_actions:
+            write_line(actions.annotation("warning", message, title="toolkit comment: report id"))
+        else:
+            warn(message)
+    return rest
+
+
+def _trusted_marker(report_id: str, ctx: actions.RunContext) -> str:
+    """The marker line: the configured report id, and head and time from the event only."""
+    trusted = {"head": ctx.head_sha, "time": str(ctx.pr_updated) if ctx.pr_updated else None}
+    return format_marker(report_id, **{k: v for k, v in trusted.items() if v})
+
+
+#: workflow_run.conclusion -> (icon, what the check did).
+_CONCLUSIONS = {
+    "success": ("✅", "passed"),
+    "failure": ("❌", "failed"),
+    "timed_out": ("❌", "timed out"),
+    "startup_failure": ("❌", "failed to start"),
+    "cancelled": ("⚠️", "was cancelled"),
+    "action_required": ("⚠️", "waits for approval"),
+    "skipped": ("⚠️", "was skipped"),
+    "stale": ("⚠️", "went stale"),
+    "neutral": ("ℹ️", "ended neutral"),
+}
+
+
+def _run_status(ctx: actions.RunContext) -> str:
+    """On a workflow_run event, the paragraph above the body: GitHub's verdict on the run."""
+    if ctx.event_name != "workflow_run":
+        return ""
+    from toolkit.markdown import code, escape
+
+    conclusion = ctx.source_conclusion
+    if conclusion in _CONCLUSIONS:
+        icon, verb = _CONCLUSIONS[conclusion]
+    elif conclusion is None:
+        icon, verb = "⚠️", "has no conclusion yet"
+    else:
+        icon, verb = "⚠️", f"ended {code(conclusion)}"
+    name = escape(ctx.source_workflow or "pull request")
+    line = f"{icon} **The {name} check {verb}**"
+    if ctx.head_sha:
+        line += f" on {code(ctx.head_sha[:7])}"
+    if ctx.source_url:
+        line += f" ([run]({ctx.source_url}))"
+    return line + ". Below: the report that run wrote.\n\n"
+
+
 def _configured_report_id(cwd: Path) -> str:
-    """report.id of toolkit.yaml at the repository root, or "default" outside a repository."""
+    """report.id of toolkit.yaml where the command runs (trusted configuration, never the body's
+    claim), or "default" outside a repository."""
     from toolkit.config import load_config
 
     try:
