@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from toolkit.markdown import escape, table
+from toolkit.monitor.columns import clip
 from toolkit.monitor.drift import ColumnResult, DatasetResult, Distribution
 from toolkit.monitor.production import Production
 from toolkit.monitor.stattests import TESTS
@@ -16,6 +17,9 @@ from toolkit.plots import PALETTE_LINE, md_name, mermaid_label, mermaid_number
 from toolkit.results import Comparison, GateResult
 
 MAX_CHARTS = 10
+#: Characters of the Markdown table of columns: with the charts, the report stays well inside
+#: the 65,536 characters of a GitHub issue or comment however many columns the tables have.
+TABLE_BUDGET = 40_000
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,7 @@ def text(result: DatasetResult) -> str:
     for c in _ordered(result):
         rows.append(
             (
-                c.name + (" (target)" if c.target else ""),
+                clip(c.name) + (" (target)" if c.target else ""),
                 c.type,
                 c.test or "–",
                 number(c.score),
@@ -107,7 +111,7 @@ def text(result: DatasetResult) -> str:
         "",
     ]
     lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
-    lines += [f"note: {c.name}: {c.note}" for c in result.columns if c.note]
+    lines += [f"note: {clip(c.name)}: {c.note}" for c in result.columns if c.note]
     return "\n".join(lines)
 
 
@@ -119,13 +123,26 @@ def markdown(result: DatasetResult, *, heading: str = "###") -> str:
         f"Reference {safe_name(result.reference)} ({result.reference_rows} rows) vs current "
         f"{safe_name(result.current)} ({result.current_rows} rows).",
     ]
-    rows = []
-    for c in _ordered(result):
+    rows, used = [], 0
+    ordered = _ordered(result)
+    for c in ordered:
         name = safe_name(c.name) + (" (target)" if c.target else "")
         status = "**drift**" if c.drift else ("no drift" if c.test else escape(c.note or "not tested"))
         test = escape(TESTS[c.test].label) if c.test else "–"
-        rows.append([name, c.type, test, number(c.score), escape(_rule(c)), status, number(c.psi)])
+        row = [name, c.type, test, number(c.score), escape(_rule(c)), status, number(c.psi)]
+        used += sum(len(cell) + 3 for cell in row) + 2
+        if used > TABLE_BUDGET:
+            break
+        rows.append(row)
     parts.append(table(["Column", "Type", "Test", "Score", "Drift when", "Result", "PSI"], rows, "lllrlrr"))
+    if len(rows) < len(ordered):
+        hidden = ordered[len(rows) :]
+        drifted = sum(c.drift for c in hidden)
+        parts.append(
+            f"<sub>{len(hidden):,} more columns ({drifted:,} of them drifted) are left out to keep "
+            "the report within GitHub's 65,536-character limit; `toolkit drift --json` lists every "
+            "column.</sub>"
+        )
     charts = [c for c in result.worst_first if c.distribution is not None]
     if charts:
         parts.append(f"{heading} Drifted columns")
