@@ -150,9 +150,10 @@ def markdown(result: DatasetResult, *, heading: str = "###") -> str:
             assert c.distribution is not None
             parts.append(f"{heading}# {safe_name(c.name)}\n\n" + chart(c.name, c.distribution))
         if len(charts) > MAX_CHARTS:
+            where = "in the table" if len(rows) == len(ordered) else "in the table or left out of it"
             parts.append(
                 f"<sub>The {MAX_CHARTS} most shifted (highest PSI) are drawn; "
-                f"{len(charts) - MAX_CHARTS} more drifted columns are in the table.</sub>"
+                f"{len(charts) - MAX_CHARTS:,} more drifted columns are {where}.</sub>"
             )
     return "\n\n".join(parts) + "\n"
 
