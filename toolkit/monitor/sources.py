@@ -270,7 +270,7 @@ def _read_jsonl(
 
     records: list[dict[str, object]] = []
     keys: set[str] = set()
-    number = 0
+    number = allowed = 0
     while line := fh.readline(MAX_LINE_BYTES + 1):
         number += 1
         if len(line) > MAX_LINE_BYTES:
@@ -278,8 +278,12 @@ def _read_jsonl(
         if not line.strip():
             continue
         record = _json_line(source, line, number)
-        keys.update(record)
-        check_shape(source, len(records) + 1, len(keys), options, more=True)
+        if not keys.issuperset(record):  # a new column: the table widens
+            keys.update(record)
+            check_shape(source, 0, len(keys), options)
+            allowed = _rows_allowed(len(keys), options)
+        if len(records) == allowed:
+            check_shape(source, allowed + 1, len(keys), options, more=True)
         records.append(record)
     if not records:
         raise pd.errors.EmptyDataError
