@@ -256,10 +256,12 @@ def test_a_500_mib_line_is_refused_without_reading_it(
     assert name not in parsed
 
 
-def test_lines_up_to_the_limit_are_read(tmp_path: Path) -> None:
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_lines_up_to_the_limit_are_read_whatever_ends_them(tmp_path: Path, end: str) -> None:
     # Two rows holding a 15 MiB text each: long, but within the limit.
     big = "x" * (15 * MiB)
-    (tmp_path / "ref.csv").write_text("a,t\n" + "".join(f"{i},{big if i < 2 else 'y'}\n" for i in range(30)))
+    rows = "".join(f"{i},{big if i < 2 else 'y'}{end}" for i in range(30))
+    (tmp_path / "ref.csv").write_bytes(f"a,t{end}{rows}".encode())
     result = drift("ref.csv", "ref.csv", "--json")
     assert result.exit_code == 0, result.output
     assert set(json.loads(result.stdout)["columns"]) == {"a", "t"}
@@ -289,3 +291,19 @@ def test_a_fifo_is_not_read(tmp_path: Path) -> None:
     result = drift("ok.csv", "pipe.csv")  # opening a FIFO for reading would block forever
     assert result.exit_code == 1
     assert "pipe.csv is not a regular file (a device, FIFO or socket)" in result.output
+
+
+# -- names as long as a line may be -----------------------------------------------------------------
+
+
+def test_a_huge_column_name_is_clipped_in_messages_and_tables(tmp_path: Path) -> None:
+    huge = "n" * (4 * MiB)
+    (tmp_path / "ref.csv").write_text(f"a,{huge}\n" + "".join(f"{i},{i % 3}\n" for i in range(40)))
+    (tmp_path / "cur.csv").write_text(OK_CSV)
+    result = drift("ref.csv", "cur.csv")  # the long column is missing from the current side
+    assert result.exit_code == 1
+    assert "is in the reference ref.csv but not in the current cur.csv" in result.output
+    assert "nnnnnnn…`" in result.output and len(result.output) < 1000
+    result = drift("ref.csv", "ref.csv")
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout) < 2000  # every row of the terminal table is as wide as the longest name

@@ -183,23 +183,45 @@ def _scan_lines(source: Source, data: Path | bytes, sep: str) -> int:
 
 def _check_lines(source: Source, buf: bytes | mmap.mmap, sep: str) -> int:
     # Each step jumps to the last line end within MAX_LINE_BYTES + 1 bytes: none means a longer line.
+    # A line ends at \n, or at \r alone as pandas also reads it (looked for only where no \n is).
     start, size = 0, len(buf)
     while size - start > MAX_LINE_BYTES:
-        end = buf.rfind(b"\n", start, start + MAX_LINE_BYTES + 1)
+        stop = start + MAX_LINE_BYTES + 1
+        end = buf.rfind(b"\n", start, stop)
         if end < 0:
-            before = sum(buf[i : min(i + _CHUNK, start)].count(b"\n") for i in range(0, start, _CHUNK))
+            end = buf.rfind(b"\r", start, stop)
+        if end < 0:
+            before = sum(_line_ends(buf[i : min(i + _CHUNK, start)]) for i in range(0, start, _CHUNK))
             raise _long_line(source, before + 1)
         start = end + 1
     start = 0
     while start < size:  # the header is the first line that is not blank, as pandas reads it
         end = buf.find(b"\n", start, start + MAX_LINE_BYTES + 1)
-        line = buf[start : end if end >= 0 else size]
+        end = size if end < 0 else end
+        bare = buf.find(b"\r", start, end)
+        line = buf[start : end if bare < 0 or bare + 1 == end else bare]
         if line.strip():
             header = line.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r")
             # A quoted field spanning lines is counted short here; read() checks the parsed table.
-            return len(next(csv.reader([header], delimiter=sep), []))
-        start = size if end < 0 else end + 1
+            return _count_fields(header, sep)
+        start = end + 1 if bare < 0 or bare + 1 == end else bare + 1
     return 0
+
+
+def _line_ends(chunk: bytes) -> int:
+    return chunk.count(b"\n") or chunk.count(b"\r")
+
+
+def _count_fields(line: str, sep: str) -> int:
+    """The fields of one CSV line; a field may be as long as a line (csv's own cap is 128 KiB)."""
+    cap = csv.field_size_limit()
+    csv.field_size_limit(max(cap, MAX_LINE_BYTES + 1))
+    try:
+        return len(next(csv.reader([line], delimiter=sep), []))
+    except csv.Error:  # a stray character csv refuses: count the separators instead
+        return line.count(sep) + 1
+    finally:
+        csv.field_size_limit(cap)
 
 
 def _parse(
