@@ -76,13 +76,13 @@ def test_performance_decay_alone_is_not_called_drift() -> None:
 # -- wide tables: the report fits a GitHub issue or comment -------------------------------------------
 
 
-def _wide(n: int, name_length: int) -> DatasetResult:
+def _wide(n: int, name_length: int, char: str = "é") -> DatasetResult:
     """`n` columns with long names full of Markdown and HTML, every other one drifted, each charted."""
     labels = [f"<b>{k}</b>|`x`" for k in range(12)]
     dist = Distribution(labels, [1 / 12] * 12, [0.5, *([0.5 / 11] * 11)])
     columns = []
     for i in range(n):
-        name = f"{i:05d} <img src=x>|@team **`" + "é" * name_length
+        name = f"{i:05d} <img src=x>|@team **`" + char * name_length
         drifted = i % 2 == 0
         psi = float(i) if drifted else 0.01  # the most shifted are the last drifted ones
         columns.append(
@@ -95,9 +95,12 @@ def _wide(n: int, name_length: int) -> DatasetResult:
     return DatasetResult(columns, drifted_share, 0.5, "r.csv", "c.csv", 100, 100, dataset_drift=True)
 
 
-@pytest.mark.parametrize(("n", "name_length"), [(MAX_COLUMNS, 300), (3_000, 20), (MAX_COLUMNS, 0)])
-def test_a_report_on_thousands_of_columns_fits_github(n: int, name_length: int) -> None:
-    data = _wide(n, name_length)
+@pytest.mark.parametrize(
+    ("n", "name_length", "char"),
+    [(MAX_COLUMNS, 300, "é"), (MAX_COLUMNS, 300, "🙂"), (3_000, 20, "é"), (MAX_COLUMNS, 0, "é")],
+)
+def test_a_report_on_thousands_of_columns_fits_github(n: int, name_length: int, char: str) -> None:
+    data = _wide(n, name_length, char)  # an emoji counts twice in GitHub's limit
     result = MonitorResult(PROD, data, performance_note="no target")
     for text in (markdown(data), monitor_markdown(result, run_url="https://example.test/run/1")):
         assert size(text) <= 65_536

@@ -123,6 +123,8 @@ def markdown(result: DatasetResult, *, heading: str = "###") -> str:
         f"Reference {safe_name(result.reference)} ({result.reference_rows} rows) vs current "
         f"{safe_name(result.current)} ({result.current_rows} rows).",
     ]
+    from toolkit.report import size
+
     rows, used = [], 0
     ordered = _ordered(result)
     for c in ordered:
@@ -130,7 +132,7 @@ def markdown(result: DatasetResult, *, heading: str = "###") -> str:
         status = "**drift**" if c.drift else ("no drift" if c.test else escape(c.note or "not tested"))
         test = escape(TESTS[c.test].label) if c.test else "–"
         row = [name, c.type, test, number(c.score), escape(_rule(c)), status, number(c.psi)]
-        used += sum(len(cell) + 3 for cell in row) + 2
+        used += sum(size(cell) + 3 for cell in row) + 2
         if used > TABLE_BUDGET:
             break
         rows.append(row)
