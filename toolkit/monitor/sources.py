@@ -19,7 +19,7 @@ import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 from toolkit.config import DriftOptions
 from toolkit.errors import ToolkitError
@@ -165,23 +165,27 @@ def _readable(data: Path | bytes) -> Path | io.BytesIO:
     return data if isinstance(data, Path) else io.BytesIO(data)
 
 
-def _opened(data: Path | bytes) -> IO[bytes]:
-    return data.open("rb") if isinstance(data, Path) else io.BytesIO(data)
+def _scan_lines(
+    source: Source, data: Path | bytes, sep: str | None, options: DriftOptions
+) -> tuple[int, bool]:
+    """The header's column count, and whether the rows may be more than `drift.max_cells` allows.
 
-
-def _scan_lines(source: Source, data: Path | bytes, sep: str) -> int:
-    """The header's column count; a line over MAX_LINE_BYTES anywhere is an error naming it."""
+    A line over MAX_LINE_BYTES anywhere is an error naming it; so is a header (`sep` given) of more
+    columns than `drift.max_columns`. All before pandas parses the file.
+    """
     if isinstance(data, bytes):
-        return _check_lines(source, data, sep)
+        return _check_lines(source, data, sep, options)
     with data.open("rb") as fh:
         if os.fstat(fh.fileno()).st_size == 0:
-            return 0
+            return 0, False
         # Mapped, not read: only the pages around line ends are touched.
         with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-            return _check_lines(source, mapped, sep)
+            return _check_lines(source, mapped, sep, options)
 
 
-def _check_lines(source: Source, buf: bytes | mmap.mmap, sep: str) -> int:
+def _check_lines(
+    source: Source, buf: bytes | mmap.mmap, sep: str | None, options: DriftOptions
+) -> tuple[int, bool]:
     # Each step jumps to the last line end within MAX_LINE_BYTES + 1 bytes: none means a longer line.
     # A line ends at \n, or at \r alone as pandas also reads it (looked for only where no \n is).
     start, size = 0, len(buf)
@@ -191,11 +195,11 @@ def _check_lines(source: Source, buf: bytes | mmap.mmap, sep: str) -> int:
         if end < 0:
             end = buf.rfind(b"\r", start, stop)
         if end < 0:
-            before = sum(_line_ends(buf[i : min(i + _CHUNK, start)]) for i in range(0, start, _CHUNK))
+            before = sum(_newlines(buf[i : min(i + _CHUNK, start)]) for i in range(0, start, _CHUNK))
             raise _long_line(source, before + 1)
         start = end + 1
     start = 0
-    while start < size:  # the header is the first line that is not blank, as pandas reads it
+    while sep is not None and start < size:  # the header: the first line not blank, as for pandas
         end = buf.find(b"\n", start, start + MAX_LINE_BYTES + 1)
         end = size if end < 0 else end
         bare = buf.find(b"\r", start, end)
@@ -203,12 +207,31 @@ def _check_lines(source: Source, buf: bytes | mmap.mmap, sep: str) -> int:
         if line.strip():
             header = line.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r")
             # A quoted field spanning lines is counted short here; read() checks the parsed table.
-            return _count_fields(header, sep)
+            columns = _count_fields(header, sep)
+            check_shape(source, 0, columns, options)
+            allowed = _rows_allowed(columns, options)
+            # Rows are at most the line ends (a row takes two bytes or more): counted only when the
+            # size allows more rows than the limit, as pandas parses slower when told where to stop.
+            return columns, size // 2 > allowed and _line_ends(buf) > allowed
         start = end + 1 if bare < 0 or bare + 1 == end else bare + 1
-    return 0
+    return 0, False
 
 
-def _line_ends(chunk: bytes) -> int:
+def _line_ends(buf: bytes | mmap.mmap) -> int:
+    """Line feeds and carriage returns: at least as many as the lines, however they end."""
+    import numpy as np
+
+    data = np.frombuffer(buf, dtype=np.uint8)  # a view: nothing copied
+    ends = 0
+    for i in range(0, len(data), _CHUNK):
+        chunk = data[i : i + _CHUNK]
+        ends += int(np.count_nonzero(chunk == 10)) + int(np.count_nonzero(chunk == 13))
+    del data, chunk  # before the caller closes the mapping
+    return ends
+
+
+def _newlines(chunk: bytes) -> int:
+    """The lines ended in `chunk` (by carriage returns in a file that has no line feeds)."""
     return chunk.count(b"\n") or chunk.count(b"\r")
 
 
@@ -236,8 +259,7 @@ def _parse(
             warnings.simplefilter("ignore", pd.errors.DtypeWarning)
             if fmt in ("csv", "tsv"):
                 sep = "," if fmt == "csv" else "\t"
-                columns = _scan_lines(source, data, sep)
-                check_shape(source, 0, columns, options)
+                columns, may_be_too_long = _scan_lines(source, data, sep, options)
                 allowed = _rows_allowed(columns, options)
                 frame = pd.read_csv(
                     _readable(data),
@@ -245,14 +267,13 @@ def _parse(
                     dtype=text_dtype or None,
                     encoding="utf-8",
                     skipinitialspace=False,
-                    nrows=allowed + 1,  # one more than allowed says there are too many
+                    nrows=allowed + 1 if may_be_too_long else None,  # one more says there are too many
                 )
                 if len(frame) > allowed:
                     check_shape(source, len(frame), max(columns, frame.shape[1]), options, more=True)
                 return frame
             if fmt == "jsonl":
-                with _opened(data) as fh:
-                    return _as_text(_read_jsonl(source, fh, categorical, options), categorical)
+                return _as_text(_read_jsonl(source, data, categorical, options), categorical)
             try:
                 import pyarrow.parquet as pq
             except ImportError:
@@ -279,27 +300,34 @@ def _parse(
 
 
 def _read_jsonl(
-    source: Source, fh: IO[bytes], categorical: set[str], options: DriftOptions
+    source: Source, data: Path | bytes, categorical: set[str], options: DriftOptions
 ) -> pd.DataFrame:
-    """One row per JSON object, typed the same on every pandas release, read line by line.
+    """One row per JSON object, typed the same on every pandas release.
 
     Numbers written as strings become numbers, as in CSV (not in columns declared categorical);
     dates stay text. `pandas.read_json` guesses dates and types differently across releases, and
-    its switches for that are deprecated in pandas 3.1. Lines, keys and values are bounded as
-    they are read, before the table is built.
+    its switches for that are deprecated in pandas 3.1. Lines are bounded before the file is read,
+    columns and values as it is, before the table is built.
     """
     import pandas as pd
 
+    _scan_lines(source, data, None, options)  # a line too long is refused, never read
+    text = (data.read_bytes() if isinstance(data, Path) else data).decode("utf-8")
     records: list[dict[str, object]] = []
     keys: set[str] = set()
-    number = allowed = 0
-    while line := fh.readline(MAX_LINE_BYTES + 1):
-        number += 1
-        if len(line) > MAX_LINE_BYTES:
-            raise _long_line(source, number)
+    allowed = 0
+    for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
-        record = _json_line(source, line, number)
+        try:
+            record = json.loads(line)
+        except (ValueError, RecursionError) as exc:
+            raise _bad_json_line(source, number, exc) from None
+        if type(record) is not dict:
+            raise DataError(
+                f"{source.text} cannot be read as jsonl: line {number:,} is not an object "
+                '(`{"column": value, ...}`); write one object per line.'
+            )
         if not keys.issuperset(record):  # a new column: the table widens
             keys.update(record)
             check_shape(source, 0, len(keys), options)
@@ -307,6 +335,7 @@ def _read_jsonl(
         if len(records) == allowed:
             check_shape(source, allowed + 1, len(keys), options, more=True)
         records.append(record)
+    del text
     if not records:
         raise pd.errors.EmptyDataError
     frame = pd.DataFrame.from_records(records)
@@ -319,30 +348,18 @@ def _read_jsonl(
     return frame
 
 
-def _json_line(source: Source, line: bytes, number: int) -> dict[str, object]:
-    """One line of a JSON-lines file: an object, or an error naming the line."""
+def _bad_json_line(source: Source, number: int, exc: ValueError | RecursionError) -> DataError:
+    """The error for a line of a JSON-lines file that json cannot read."""
     where = f"{source.text} cannot be read as jsonl: line {number:,}"
-    try:
-        record = json.loads(line.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"{source.text} is not UTF-8 text (line {number:,}, byte {exc.start + 1}); save it as UTF-8 "
-            "and retry."
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{where} is not JSON ({exc.msg}); fix that line.") from None
-    except RecursionError:
-        raise DataError(
+    if isinstance(exc, json.JSONDecodeError):
+        return DataError(f"{where} is not JSON ({exc.msg}); fix that line.")
+    if isinstance(exc, RecursionError):
+        return DataError(
             f"{where} nests arrays or objects deeper than the JSON reader goes (about "
             f"{sys.getrecursionlimit():,} levels); a row holds plain values."
-        ) from None
-    except ValueError as exc:  # e.g. an integer of more digits than Python converts
-        raise DataError(f"{where} cannot be read ({str(exc).splitlines()[0]}); fix that line.") from None
-    if not isinstance(record, dict):
-        raise DataError(
-            f'{where} is not an object (`{{"column": value, ...}}`); write one object per line.'
         )
-    return record
+    # e.g. an integer of more digits than Python converts
+    return DataError(f"{where} cannot be read ({str(exc).splitlines()[0]}); fix that line.")
 
 
 def _as_text(frame: pd.DataFrame, categorical: set[str]) -> pd.DataFrame:
