@@ -17,6 +17,7 @@ import posixpath
 import stat
 import sys
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -312,11 +313,10 @@ def _read_jsonl(
     import pandas as pd
 
     _scan_lines(source, data, None, options)  # a line too long is refused, never read
-    text = (data.read_bytes() if isinstance(data, Path) else data).decode("utf-8")
     records: list[dict[str, object]] = []
     keys: set[str] = set()
     allowed = 0
-    for number, line in enumerate(text.split("\n"), 1):
+    for number, line in enumerate(_text_lines(source, data), 1):
         if not line.strip():
             continue
         try:
@@ -335,7 +335,6 @@ def _read_jsonl(
         if len(records) == allowed:
             check_shape(source, allowed + 1, len(keys), options, more=True)
         records.append(record)
-    del text
     if not records:
         raise pd.errors.EmptyDataError
     frame = pd.DataFrame.from_records(records)
@@ -346,6 +345,33 @@ def _read_jsonl(
             if numbers.notna().sum() == column.notna().sum():
                 frame[name] = numbers
     return frame
+
+
+def _text_lines(source: Source, data: Path | bytes) -> Iterator[str]:
+    """The lines of a UTF-8 file, read in blocks of MAX_LINE_BYTES (no line is longer)."""
+    if isinstance(data, bytes):
+        yield from _decode(source, data, 0).split("\n")
+        return
+    with data.open("rb") as fh:
+        rest, seen = b"", 0
+        while chunk := fh.read(MAX_LINE_BYTES):
+            block = rest + chunk
+            cut = block.rfind(b"\n") + 1  # a \n byte is never inside a UTF-8 character
+            rest = block[cut:]
+            yield from _decode(source, block[:cut], seen).split("\n")[:-1]
+            seen += block.count(b"\n", 0, cut)
+        if rest:
+            yield _decode(source, rest, seen)
+
+
+def _decode(source: Source, data: bytes, lines_before: int) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = lines_before + data.count(b"\n", 0, exc.start) + 1
+        raise DataError(
+            f"{source.text} is not UTF-8 text (line {line:,}); save it as UTF-8 and retry."
+        ) from None
 
 
 def _bad_json_line(source: Source, number: int, exc: ValueError | RecursionError) -> DataError:
