@@ -160,3 +160,24 @@ def test_missing_pieces_are_errors_or_notes(
         assert "data/prepared/train.csv" in result.output and "dvc pull" in result.output
     finally:
         shutil.move(backup, cache)
+
+
+def test_the_shape_limits_of_toolkit_yaml_hold_for_monitor(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = project / "toolkit.yaml"
+    saved = settings.read_text()
+    assert "drift:" not in saved
+    columns = len((project / "data/prepared/train.csv").read_text().splitlines()[0].split(","))
+    try:
+        settings.write_text(saved + f"drift:\n  max_columns: {columns - 1}\n")
+        result = monitor(project, monkeypatch)
+        assert result.exit_code == 1
+        assert f"data/prepared/train.csv has {columns} columns, more than the {columns - 1}" in result.output
+        assert "`drift.max_columns` in toolkit.yaml" in result.output
+        settings.write_text(saved + "drift:\n  max_cells: 100\n")
+        result = monitor(project, monkeypatch)
+        assert result.exit_code == 1 and "`drift.max_cells` in toolkit.yaml" in result.output
+    finally:
+        settings.write_text(saved)
+    assert monitor(project, monkeypatch).exit_code == 0

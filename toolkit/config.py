@@ -365,6 +365,9 @@ def _report(path: Path, raw: Any, lines: dict[str, int]) -> ReportOptions:
 
 DRIFT_TESTS = ("ks", "chisquare", "z", "wasserstein", "jensenshannon")
 COLUMN_TYPES = ("numerical", "categorical")
+#: Defaults of `drift.max_columns` and `drift.max_cells`: wide embeddings fit, 200,000 columns do not.
+MAX_COLUMNS = 5_000
+MAX_CELLS = 100_000_000
 
 
 @dataclass(frozen=True)
@@ -383,6 +386,8 @@ class DriftOptions:
 
     share: float = 0.5  # the dataset drifts when at least this share of columns drift
     columns: dict[str, ColumnDrift] = field(default_factory=dict)
+    max_columns: int = MAX_COLUMNS  # a wider table is refused before it is parsed
+    max_cells: int = MAX_CELLS  # rows x columns of one table, so memory stays bounded
 
 
 @dataclass(frozen=True)
@@ -406,7 +411,7 @@ def _drift(path: Path, raw: Any, lines: dict[str, int]) -> DriftOptions:
     line = lines.get("drift")
     if not isinstance(raw, dict):
         raise _fail(path, line, "`drift:` must be a mapping with `share:` and/or `columns:`.")
-    _check_keys(path, "drift", raw, ("share", "columns"), line)
+    _check_keys(path, "drift", raw, ("share", "columns", "max_columns", "max_cells"), line)
     share = raw.get("share", 0.5)
     if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1:
         raise _fail(path, line, "`drift.share` must be a number above 0 and at most 1 (default 0.5).")
@@ -418,7 +423,19 @@ def _drift(path: Path, raw: Any, lines: dict[str, int]) -> DriftOptions:
     columns: dict[str, ColumnDrift] = {}
     for name, spec in columns_raw.items():
         columns[str(name)] = _column_drift(path, line, str(name), spec)
-    return DriftOptions(share=float(share), columns=columns)
+    max_columns = _count(path, line, raw, "max_columns", MAX_COLUMNS)
+    max_cells = _count(path, line, raw, "max_cells", MAX_CELLS)
+    return DriftOptions(share=float(share), columns=columns, max_columns=max_columns, max_cells=max_cells)
+
+
+def _count(path: Path, line: int | None, raw: dict[str, Any], key: str, default: int) -> int:
+    """A limit of `drift:`: a whole number of at least 1 (`1e9` is accepted as 1,000,000,000)."""
+    value = raw.get(key, default)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise _fail(path, line, f"`drift.{key}` must be a whole number of at least 1 (default {default:,}).")
+    return value
 
 
 def _column_drift(path: Path, line: int | None, name: str, spec: Any) -> ColumnDrift:

@@ -44,18 +44,18 @@ def run(
 ) -> int:
     """Compare the two tables and print the result; 3 with --fail-on-drift when the dataset drifts."""
     from toolkit.monitor import drift, render, sources
+    from toolkit.monitor.columns import clip
 
     config = load_settings(cwd)
-    categorical = [n for n, spec in config.drift.columns.items() if spec.type == "categorical"]
     ref_source = sources.parse_source(reference, cwd)
     cur_source = sources.parse_source(current, cwd)
-    ref = sources.read(ref_source, cwd, categorical)
-    cur = sources.read(cur_source, cwd, categorical)
+    ref = sources.read(ref_source, cwd, config.drift)
+    cur = sources.read(cur_source, cwd, config.drift)
     result = drift.compare_frames(ref, cur, ref_source, cur_source, config.drift, target=target)
     del ref, cur
     for column in result.columns:
         if column.note and column.test is None:
-            output.warn(f"column {column.name!r}: {column.note}.")
+            output.warn(f"column {clip(column.name)!r}: {column.note}.")
     if fmt == "json":
         text = json.dumps(_finite(drift.as_json(result)), indent=2) + "\n"
     elif fmt == "md":

@@ -96,7 +96,6 @@ def _compute(
     prod = production.production_revision(root, model or opts.model)
     output.info(f"Production model: {prod.name} ({prod.sha[:7]})")
     target = target or opts.target
-    categorical = [n for n, spec in config.drift.columns.items() if spec.type == "categorical"]
     if reference is not None:
         ref_source, ref_cwd = sources.parse_source(reference, cwd), cwd
     else:  # the training data of the production model, read at its commit
@@ -105,8 +104,8 @@ def _compute(
         cur_source, cur_cwd = sources.parse_source(current, cwd), cwd
     else:
         cur_source, cur_cwd = sources.Source(opts.current, opts.current), root
-    ref = sources.read(ref_source, ref_cwd, categorical)
-    cur = sources.read(cur_source, cur_cwd, categorical)
+    ref = sources.read(ref_source, ref_cwd, config.drift)
+    cur = sources.read(cur_source, cur_cwd, config.drift)
     data = drift.compare_frames(ref, cur, ref_source, cur_source, config.drift, target=target)
     result = render.MonitorResult(production=prod, data=data)
 

@@ -20,6 +20,9 @@ from toolkit.monitor.stattests import ColumnType
 if TYPE_CHECKING:
     import pandas as pd
 
+#: Characters of a column name in messages and the terminal table (the data may hold longer ones).
+NAME_WIDTH = 80
+
 
 @dataclass
 class Column:
@@ -49,22 +52,22 @@ def check_names(
         lower = {c.lower(): c for c in ref_cols}
         near = difflib.get_close_matches(target.lower(), list(lower), n=1, cutoff=0.6)
         raise DataError(
-            f"the target column {code(target)} is not in the reference {ref_source.text}; "
-            + (f"did you mean {code(lower[near[0]])}? Its" if near else "its")
+            f"the target column {_code(target)} is not in the reference {ref_source.text}; "
+            + (f"did you mean {_code(lower[near[0]])}? Its" if near else "its")
             + f" columns are {_names(ref_cols)} (`monitor.target` in toolkit.yaml, or --target)."
         )
     only_ref = [c for c in ref_cols if c not in cur_cols and c != target]
     only_cur = [str(c) for c in current.columns if str(c) not in set(ref_cols) and str(c) not in ignored]
     if only_ref:
         raise DataError(
-            f"column {code(only_ref[0])} is in the reference {ref_source.text} but not in the current "
+            f"column {_code(only_ref[0])} is in the reference {ref_source.text} but not in the current "
             f"{cur_source.text}"
             + (f" (nor {_names(only_ref[1:])})" if only_ref[1:] else "")
             + "; add it there, or set `drift: {columns: {NAME: {ignore: true}}}` in toolkit.yaml."
         )
     if only_cur:
         raise DataError(
-            f"column {code(only_cur[0])} is in the current {cur_source.text} but not in the reference "
+            f"column {_code(only_cur[0])} is in the current {cur_source.text} but not in the reference "
             f"{ref_source.text}"
             + (f" (nor {_names(only_cur[1:])})" if only_cur[1:] else "")
             + "; add it there, or set `drift: {columns: {NAME: {ignore: true}}}` in toolkit.yaml."
@@ -73,8 +76,22 @@ def check_names(
 
 
 def _names(names: list[str], limit: int = 5) -> str:
-    shown = ", ".join(code(n) for n in names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+    shown = ", ".join(_code(n) for n in names[:limit])
+    return shown + (f" and {len(names) - limit:,} more" if len(names) > limit else "")
+
+
+def clip(name: str, width: int = NAME_WIDTH) -> str:
+    """A column name cut to `width` characters, for messages and tables."""
+    return name if len(name) <= width else name[: width - 1] + "…"
+
+
+def _code(name: str) -> str:
+    return code(clip(name))
+
+
+def _key(name: str) -> str:
+    """The name as a toolkit.yaml key in a hint; NAME when it is too long to show."""
+    return name if len(name) <= NAME_WIDTH else "NAME"
 
 
 def prepare(
@@ -108,9 +125,9 @@ def prepare(
                     src for (s, src), n, p in zip(sides, numeric, present, strict=True) if p and not n
                 )
                 raise DataError(
-                    f"column {code(name)} holds numbers in {other[0].text} but text in "
+                    f"column {_code(name)} holds numbers in {other[0].text} but text in "
                     f"{text_side.text}; make both sides the same kind, or declare it in toolkit.yaml "
-                    f"(`drift: {{columns: {{{name}: categorical}}}}`)."
+                    f"(`drift: {{columns: {{{_key(name)}: categorical}}}}`)."
                 )
             kind = "numerical" if wanted == "numerical" else "categorical"
 
@@ -155,9 +172,9 @@ def _check_text(name: str, series: pd.Series, source: Source, *, forced: bool) -
             "fix the value"
             if forced
             else f"fix the value, or declare the column categorical in toolkit.yaml "
-            f"(`drift: {{columns: {{{name}: categorical}}}}`)"
+            f"(`drift: {{columns: {{{_key(name)}: categorical}}}}`)"
         )
         raise DataError(
-            f"column {code(name)} of {source.text} mixes numbers and text: {source.row_label(index)} "
+            f"column {_code(name)} of {source.text} mixes numbers and text: {source.row_label(index)} "
             f"holds {code(shown)} among {n_numbers} numbers; {fix}."
         )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from toolkit.inert import markdown_document
 from toolkit.markdown import escape, table
 from toolkit.metrics import is_finite_number
+from toolkit.monitor.columns import clip
 from toolkit.monitor.drift import ColumnResult, DatasetResult, Distribution
 from toolkit.monitor.production import Production
 from toolkit.monitor.stattests import TESTS
@@ -19,6 +20,9 @@ from toolkit.plots import PALETTE_LINE, md_name, mermaid_label, mermaid_number
 from toolkit.results import Comparison, GateResult
 
 MAX_CHARTS = 10
+#: Characters of the Markdown table of columns: with the charts, the report stays well inside
+#: the 65,536 characters of a GitHub issue or comment however many columns the tables have.
+TABLE_BUDGET = 40_000
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,7 @@ def text(result: DatasetResult) -> str:
     for c in _ordered(result):
         rows.append(
             (
-                c.name + (" (target)" if c.target else ""),
+                clip(c.name) + (" (target)" if c.target else ""),
                 c.type,
                 c.test or "–",
                 number(c.score),
@@ -109,7 +113,7 @@ def text(result: DatasetResult) -> str:
         "",
     ]
     lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
-    lines += [f"note: {c.name}: {c.note}" for c in result.columns if c.note]
+    lines += [f"note: {clip(c.name)}: {c.note}" for c in result.columns if c.note]
     return "\n".join(lines)
 
 
@@ -121,13 +125,28 @@ def markdown(result: DatasetResult, *, heading: str = "###") -> str:
         f"Reference {safe_name(result.reference)} ({result.reference_rows} rows) vs current "
         f"{safe_name(result.current)} ({result.current_rows} rows).",
     ]
-    rows = []
-    for c in _ordered(result):
+    from toolkit.report import size
+
+    rows, used = [], 0
+    ordered = _ordered(result)
+    for c in ordered:
         name = safe_name(c.name) + (" (target)" if c.target else "")
         status = "**drift**" if c.drift else ("no drift" if c.test else escape(c.note or "not tested"))
         test = escape(TESTS[c.test].label) if c.test else "–"
-        rows.append([name, c.type, test, number(c.score), escape(_rule(c)), status, number(c.psi)])
+        row = [name, c.type, test, number(c.score), escape(_rule(c)), status, number(c.psi)]
+        used += sum(size(cell) + 3 for cell in row) + 2
+        if used > TABLE_BUDGET:
+            break
+        rows.append(row)
     parts.append(table(["Column", "Type", "Test", "Score", "Drift when", "Result", "PSI"], rows, "lllrlrr"))
+    if len(rows) < len(ordered):
+        hidden = ordered[len(rows) :]
+        drifted = sum(c.drift for c in hidden)
+        parts.append(
+            f"<sub>{len(hidden):,} more columns ({drifted:,} of them drifted) are left out to keep "
+            "the report within GitHub's 65,536-character limit; `toolkit drift --json` lists every "
+            "column.</sub>"
+        )
     charts = [c for c in result.worst_first if c.distribution is not None]
     if charts:
         parts.append(f"{heading} Drifted columns")
@@ -135,9 +154,10 @@ def markdown(result: DatasetResult, *, heading: str = "###") -> str:
             assert c.distribution is not None
             parts.append(f"{heading}# {safe_name(c.name)}\n\n" + chart(c.name, c.distribution))
         if len(charts) > MAX_CHARTS:
+            where = "in the table" if len(rows) == len(ordered) else "in the table or left out of it"
             parts.append(
                 f"<sub>The {MAX_CHARTS} most shifted (highest PSI) are drawn; "
-                f"{len(charts) - MAX_CHARTS} more drifted columns are in the table.</sub>"
+                f"{len(charts) - MAX_CHARTS:,} more drifted columns are {where}.</sub>"
             )
     return "\n\n".join(parts) + "\n"
 
