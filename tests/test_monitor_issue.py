@@ -168,6 +168,34 @@ def test_command_posts_from_a_report_and_dispatches_only_on_drift(
     assert open_issues(gh) == [] and len(gh.dispatches) == 1
 
 
+def test_what_the_bot_posts_from_files_mentions_nobody(
+    gh: GitHubServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--from-report and --open-pr --body-file post files other jobs wrote: neutralised again."""
+    hostile = "ж@octocat &#64;octocat o/r#12 GH-7 https://github.com/o/r/issues/3"
+    report = _report(tmp_path, True)
+    report.write_text(report.read_text() + hostile + "\n")
+    monkeypatch.chdir(make_repo(tmp_path / "repo"))
+    args = ["monitor", "--from-report", str(report), "--issue"]
+    result = CliRunner().invoke(cli, args, env=_env(gh, tmp_path))
+    assert result.exit_code == 0, result.output
+    [issue] = open_issues(gh)
+    work = _clone_with_origin(tmp_path / "pr")
+    monkeypatch.chdir(work)
+    body = tmp_path / "body.md"
+    body.write_text(hostile + "\n")
+    (work / "dvc.lock").write_text("retrained\n")
+    env = {"GITHUB_REPOSITORY": REPO, "GITHUB_API_URL": gh.url, "GITHUB_TOKEN": TOKEN}
+    args = ["monitor", "--open-pr", "toolkit/retrain", "--body-file", str(body)]
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 0, result.output
+    [pull] = gh.pulls.values()
+    for posted in (issue["body"], pull["body"]):
+        for live in ("ж@octocat", "&#64;octocat", "o/r#12", "GH-7", "/issues/3"):
+            assert live not in posted, (live, posted)
+        assert "@\u200boctocat" in posted and "#\u200b12" in posted
+
+
 def test_command_refuses_a_file_that_is_not_a_monitoring_report(
     gh: GitHubServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -166,7 +166,12 @@ def read_report(path: Path) -> tuple[str, bool]:
             f"{path} is not a report of `toolkit monitor -o FILE` (its first line has no monitoring "
             "marker); pass the file that command wrote."
         )
-    return text.split("\n", 1)[1] if "\n" in text else "", fields["alert"] == "yes"
+    from toolkit.inert import controls, markdown_document
+
+    # The file crossed from another job as an artifact: made inert again (a no-op on what
+    # `toolkit monitor -o` wrote) before the bot posts it.
+    body = text.split("\n", 1)[1] if "\n" in text else ""
+    return markdown_document(controls(body)), fields["alert"] == "yes"
 
 
 def _save(path: Path, text: str) -> None:
@@ -235,6 +240,9 @@ def _open_pr(root: Path, branch: str, body_file: Path | None, environ: Mapping[s
         body = body_file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ToolkitError(f"cannot read {body_file}: {getattr(exc, 'strerror', None) or exc}.") from None
+    from toolkit.inert import controls, markdown_document
+
+    body = markdown_document(controls(body))  # posted under the bot's name: nobody is notified
     ctx = actions.context_from_env(environ, require_supported=False)
     if ctx.in_actions and ctx.token:
         actions.mask(ctx.token)
